@@ -1,0 +1,1 @@
+"""catalog: a SQL-first FastAPI + PostgreSQL service."""

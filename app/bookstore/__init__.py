@@ -1,0 +1,1 @@
+"""The bookstore domain: books, authors, categories and the search log."""

@@ -1,0 +1,233 @@
+"""Bookstore endpoints: thin handlers that validate, call a named query, and shape the answer."""
+
+import json
+import logging
+import time
+from typing import Annotated, Any
+
+import asyncpg
+from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response, status
+
+from app.bookstore import schemas
+from app.database import Connection
+from app.errors import NotFound
+from app.pagination import Cursor, PageSize, decode_cursor, page_of, set_next_link
+from app.queries import queries, rows
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+sql = queries.bookstore
+
+Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
+FilterId = Annotated[int | None, Query(ge=1, le=2**63 - 1)]
+FilterName = Annotated[str | None, Query(min_length=1, max_length=200)]
+
+
+def _book(row: asyncpg.Record) -> schemas.Book:
+    return schemas.Book.model_validate(dict(row))
+
+
+async def _resolve_name(conn: asyncpg.Connection, lookup: Any, name: str | None, given_id: int | None) -> int | None:
+    """The id a name filter stands for (0 when no row has that name, so nothing matches)."""
+    if name is None:
+        return given_id
+    found = await lookup(conn, name=name.strip())
+    if found is None or (given_id is not None and found != given_id):
+        return 0
+    return found
+
+
+async def write_search_log(pool: asyncpg.Pool, filters: dict[str, Any], result_count: int, duration_ms: float) -> None:
+    """Background task: record one search; a failure is logged and never reaches the client."""
+    try:
+        async with pool.acquire() as conn:
+            await sql.insert_search_log(
+                conn, filters=json.dumps(filters), result_count=result_count, duration_ms=round(duration_ms, 3)
+            )
+    except Exception:
+        log.exception("could not write the search log entry for %s", filters)
+
+
+@router.get("/books", response_model=list[schemas.Book], summary="List and search books, newest first")
+async def list_books(
+    request: Request,
+    response: Response,
+    background: BackgroundTasks,
+    conn: Connection,
+    author: Annotated[FilterName, Query(description="Author name, case-insensitive exact match.")] = None,
+    author_id: FilterId = None,
+    category: Annotated[FilterName, Query(description="Category name, case-insensitive exact match.")] = None,
+    category_id: FilterId = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=200, description="Words the title must all contain.")] = None,
+    page_size: PageSize = 20,
+    cursor: Cursor = None,
+) -> list[schemas.Book]:
+    started = time.perf_counter()
+    after = decode_cursor(cursor, (int, int))
+    resolved_author = await _resolve_name(conn, sql.author_id_by_name, author, author_id)
+    resolved_category = await _resolve_name(conn, sql.category_id_by_name, category, category_id)
+    words = q.strip() if q and q.strip() else None
+    common = {
+        "author_id": resolved_author,
+        "title_words": words,
+        "after_year": after[0] if after else None,
+        "after_id": after[1] if after else None,
+        "page_size": page_size + 1,
+    }
+    if resolved_category is None:
+        found = await rows(sql.books_page(conn, **common))
+    else:
+        found = await rows(sql.books_in_category_page(conn, category_id=resolved_category, **common))
+    page, more = page_of(found, page_size)
+    set_next_link(request, response, [page[-1]["published_year"], page[-1]["id"]] if more else None)
+    if author is not None or author_id is not None or category is not None or category_id is not None:
+        filters = {
+            key: value
+            for key, value in {
+                "author": author, "author_id": author_id, "category": category,
+                "category_id": category_id, "q": q, "cursor": cursor is not None or None,
+            }.items()
+            if value is not None
+        }
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        background.add_task(write_search_log, request.app.state.pool, filters, len(page), elapsed_ms)
+    return [_book(r) for r in page]
+
+
+@router.get("/books/{book_id}", response_model=schemas.Book, summary="One book")
+async def get_book(book_id: Id, conn: Connection) -> schemas.Book:
+    row = await sql.book_by_id(conn, book_id=book_id)
+    if row is None:
+        raise NotFound(f"book {book_id} does not exist")
+    return _book(row)
+
+
+async def _set_categories(conn: asyncpg.Connection, book_id: int, names: list[str]) -> None:
+    category_ids = [r["id"] for r in await rows(sql.upsert_categories(conn, names=names))] if names else []
+    await sql.unlink_book_categories_except(conn, book_id=book_id, category_ids=category_ids)
+    if category_ids:
+        await sql.link_book_categories(conn, book_id=book_id, category_ids=category_ids)
+
+
+@router.post("/books", response_model=schemas.Book, status_code=status.HTTP_201_CREATED, summary="Add a book")
+async def create_book(body: schemas.BookCreate, conn: Connection) -> schemas.Book:
+    async with conn.transaction():
+        author_id = await sql.upsert_author(conn, name=body.author)
+        book_id = await sql.insert_book(
+            conn,
+            title=body.title,
+            author_id=author_id,
+            published_year=body.published_year,
+            isbn=body.isbn,
+            price=body.price,
+        )
+        if body.categories:
+            await _set_categories(conn, book_id, body.categories)
+        row = await sql.book_by_id(conn, book_id=book_id)
+    return _book(row)
+
+
+@router.patch("/books/{book_id}", response_model=schemas.Book, summary="Change some fields of a book")
+async def update_book(book_id: Id, body: schemas.BookUpdate, conn: Connection) -> schemas.Book:
+    given = body.model_fields_set
+    async with conn.transaction():
+        author_id = await sql.upsert_author(conn, name=body.author) if body.author is not None else None
+        updated = await sql.update_book(
+            conn,
+            book_id=book_id,
+            title=body.title,
+            author_id=author_id,
+            published_year=body.published_year,
+            set_isbn="isbn" in given,
+            isbn=body.isbn,
+            set_price="price" in given,
+            price=body.price,
+        )
+        if updated is None:
+            raise NotFound(f"book {book_id} does not exist")
+        if body.categories is not None:
+            await _set_categories(conn, book_id, body.categories)
+        row = await sql.book_by_id(conn, book_id=book_id)
+    return _book(row)
+
+
+@router.delete("/books/{book_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a book")
+async def delete_book(book_id: Id, conn: Connection) -> Response:
+    if await sql.delete_book(conn, book_id=book_id) is None:
+        raise NotFound(f"book {book_id} does not exist")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/authors", response_model=list[schemas.Author], summary="List authors by name")
+async def list_authors(
+    request: Request,
+    response: Response,
+    conn: Connection,
+    name: Annotated[str | None, Query(min_length=1, max_length=200, description="Name prefix, any case.")] = None,
+    page_size: PageSize = 20,
+    cursor: Cursor = None,
+) -> list[schemas.Author]:
+    after = decode_cursor(cursor, (str,))
+    found = await rows(
+        sql.authors_page(
+            conn, name_prefix=name, after_name_key=after[0] if after else None, page_size=page_size + 1
+        )
+    )
+    page, more = page_of(found, page_size)
+    set_next_link(request, response, [page[-1]["name_key"]] if more else None)
+    return [schemas.Author.model_validate(dict(r)) for r in page]
+
+
+@router.get("/authors/{author_id}", response_model=schemas.Author, summary="One author")
+async def get_author(author_id: Id, conn: Connection) -> schemas.Author:
+    row = await sql.author_by_id(conn, author_id=author_id)
+    if row is None:
+        raise NotFound(f"author {author_id} does not exist")
+    return schemas.Author.model_validate(dict(row))
+
+
+@router.post("/authors", response_model=schemas.Author, status_code=status.HTTP_201_CREATED, summary="Add an author")
+async def create_author(body: schemas.AuthorCreate, conn: Connection) -> schemas.Author:
+    row = await sql.insert_author(conn, name=body.name)
+    return schemas.Author.model_validate(dict(row))
+
+
+@router.delete(
+    "/authors/{author_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove an author (409 while they have books)",
+)
+async def delete_author(author_id: Id, conn: Connection) -> Response:
+    if await sql.delete_author(conn, author_id=author_id) is None:
+        raise NotFound(f"author {author_id} does not exist")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/categories", response_model=list[schemas.Category], summary="List categories by name")
+async def list_categories(
+    request: Request, response: Response, conn: Connection, page_size: PageSize = 20, cursor: Cursor = None
+) -> list[schemas.Category]:
+    after = decode_cursor(cursor, (str,))
+    found = await rows(sql.categories_page(conn, after_name_key=after[0] if after else None, page_size=page_size + 1))
+    page, more = page_of(found, page_size)
+    set_next_link(request, response, [page[-1]["name_key"]] if more else None)
+    return [schemas.Category.model_validate(dict(r)) for r in page]
+
+
+@router.post(
+    "/categories", response_model=schemas.Category, status_code=status.HTTP_201_CREATED, summary="Add a category"
+)
+async def create_category(body: schemas.CategoryCreate, conn: Connection) -> schemas.Category:
+    row = await sql.insert_category(conn, name=body.name)
+    return schemas.Category.model_validate(dict(row))
+
+
+@router.get("/logs", response_model=list[schemas.SearchLog], summary="The search log, most recent first")
+async def list_logs(
+    request: Request, response: Response, conn: Connection, page_size: PageSize = 20, cursor: Cursor = None
+) -> list[schemas.SearchLog]:
+    after = decode_cursor(cursor, (int,))
+    found = await rows(sql.search_logs_page(conn, after_id=after[0] if after else None, page_size=page_size + 1))
+    page, more = page_of(found, page_size)
+    set_next_link(request, response, [page[-1]["id"]] if more else None)
+    return [schemas.SearchLog.model_validate({**dict(r), "filters": json.loads(r["filters"])}) for r in page]

@@ -1,0 +1,147 @@
+"""The `catalog` command: serve, migrate, seed (and plans, see app/plans/)."""
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+
+from app import migrations
+from app.database_admin import resolve_database_url
+from app.seeding import print_progress, seed_demo_if_empty, seed_modules
+from app.settings import Settings, get_settings
+
+
+def say(message: str) -> None:
+    print(f"catalog: {message}", file=sys.stderr, flush=True)
+
+
+async def _with_connection(settings: Settings, work: Callable[[asyncpg.Connection], Awaitable[int]]) -> int:
+    url = await resolve_database_url(settings)
+    conn = await asyncpg.connect(url)
+    try:
+        return await work(conn)
+    finally:
+        await conn.close()
+
+
+async def _migrate(conn: asyncpg.Connection, settings: Settings, show_status: bool) -> int:
+    if show_status:
+        state = await migrations.status(conn, settings.schema_dir)
+        for name in state.applied:
+            print(f"applied  {name}" + ("  (EDITED after it was applied)" if name in state.edited else ""))
+        for name in state.pending:
+            print(f"pending  {name}")
+        for name in state.unknown:
+            print(f"unknown  {name}  (applied, but no longer in {settings.schema_dir.name}/)")
+        return 1 if state.edited else 0
+    applied = await migrations.migrate(conn, settings.schema_dir)
+    say(f"applied {', '.join(applied)}" if applied else "schema is up to date")
+    return 0
+
+
+async def _seed(conn: asyncpg.Connection, settings: Settings, args: argparse.Namespace) -> int:
+    await migrations.migrate(conn, settings.schema_dir)
+    modules = seed_modules(settings)
+    if args.demo:
+        for domain, module in modules.items():
+            if await module.is_empty(conn):
+                await module.load_demo(conn)
+                say(f"{domain}: demo data loaded")
+            else:
+                say(f"{domain}: has data already, demo not loaded")
+    for domain, module in modules.items():
+        count = getattr(args, module.SCALE_OPTION, None)
+        if count is None:
+            continue
+        if not await module.is_empty(conn):
+            if not args.replace:
+                say(f"{domain}: has data already; pass --replace to delete it and load {count:,} synthetic rows")
+                return 2
+            await module.clear(conn)
+            say(f"{domain}: existing data deleted")
+        await module.load_synthetic(conn, count, print_progress(domain))
+        say(f"{domain}: {count:,} synthetic {module.SCALE_OPTION} loaded")
+    return 0
+
+
+async def prepare_for_serving(settings: Settings) -> str:
+    """Resolve the database, apply migrations, load demo data into empty domains; returns the URL."""
+    url = await resolve_database_url(settings)
+    conn = await asyncpg.connect(url)
+    try:
+        applied = await migrations.migrate(conn, settings.schema_dir)
+        say(f"applied {', '.join(applied)}" if applied else "schema is up to date")
+        loaded = await seed_demo_if_empty(conn, settings)
+        if loaded:
+            say(f"demo data loaded for {', '.join(loaded)}")
+    finally:
+        await conn.close()
+    return url
+
+
+def serve(settings: Settings, seed: bool) -> int:
+    import uvicorn
+
+    from app.main import create_app
+
+    if seed:
+        url = asyncio.run(prepare_for_serving(settings))
+    else:
+        url = asyncio.run(resolve_database_url(settings))
+    served = settings.model_copy(update={"database_url": url})
+    say(f"serving on http://{settings.host}:{settings.port} (OpenAPI at /docs); Ctrl-C stops")
+    uvicorn.run(create_app(served), host=settings.host, port=settings.port, log_level="info")
+    return 0
+
+
+def build_parser(settings: Settings) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="catalog", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve_cmd = commands.add_parser("serve", help="migrate, load demo data if empty, and serve the API")
+    serve_cmd.add_argument("--no-seed", action="store_true", help="do not migrate or load demo data first")
+
+    migrate_cmd = commands.add_parser("migrate", help="apply pending schema/ migrations")
+    migrate_cmd.add_argument("--status", action="store_true", help="list applied and pending files, change nothing")
+
+    seed_cmd = commands.add_parser("seed", help="load demo or synthetic data")
+    seed_cmd.add_argument("--demo", action="store_true", help="load each domain's demo data where it is empty")
+    seed_cmd.add_argument("--replace", action="store_true", help="delete a domain's data before a synthetic load")
+    for module in seed_modules(settings).values():
+        seed_cmd.add_argument(f"--{module.SCALE_OPTION}", type=int, metavar="N", help=module.SCALE_HELP)
+
+    try:
+        from app.plans import cli as plans_cli
+    except ImportError:
+        plans_cli = None
+    if plans_cli is not None:
+        plans_cli.add_parser(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = get_settings()
+    args = build_parser(settings).parse_args(argv)
+    try:
+        if args.command == "serve":
+            return serve(settings, seed=not args.no_seed)
+        if args.command == "migrate":
+            return asyncio.run(_with_connection(settings, lambda c: _migrate(c, settings, args.status)))
+        if args.command == "seed":
+            return asyncio.run(_with_connection(settings, lambda c: _seed(c, settings, args)))
+        if args.command == "plans":
+            from app.plans import cli as plans_cli
+
+            return plans_cli.run(args, settings)
+    except migrations.MigrationError as exc:
+        say(f"migration refused: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""Connection URLs, the asyncpg pool, and the per-request connection dependency."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+from fastapi import Depends, Request
+
+from app.errors import ServiceUnavailable
+from app.settings import Settings
+
+EMBEDDED_DATABASE = "catalog"
+
+
+def with_database(url: str, database: str) -> str:
+    """The same server URL pointed at another database (query string kept, e.g. a socket host)."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
+
+
+def database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/") or "postgres"
+
+
+def session_settings(settings: Settings) -> dict[str, str]:
+    """Server settings every app session runs with.
+
+    plan_cache_mode is pinned to custom plans: our queries take optional filters and run on
+    skewed data, where a cached generic plan can be orders of magnitude worse (see README).
+    """
+    return {
+        "jit": "off",
+        "statement_timeout": str(settings.statement_timeout_ms),
+        "plan_cache_mode": "force_custom_plan",
+        "application_name": "catalog",
+    }
+
+
+async def create_pool(url: str, settings: Settings) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(
+        url,
+        min_size=settings.pool_min_size,
+        max_size=settings.pool_max_size,
+        server_settings=session_settings(settings),
+    )
+    assert pool is not None
+    return pool
+
+
+async def connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    """FastAPI dependency: one pooled connection for the request, or a 503 when none comes in time."""
+    pool: asyncpg.Pool = request.app.state.pool
+    timeout = request.app.state.settings.pool_acquire_timeout
+    try:
+        conn = await pool.acquire(timeout=timeout)
+    except (asyncio.TimeoutError, TimeoutError) as exc:
+        raise ServiceUnavailable(
+            f"no database connection became free within {timeout:g}s; the service is overloaded, retry later"
+        ) from exc
+    try:
+        yield conn
+    finally:
+        await pool.release(conn)
+
+
+Connection = Annotated[asyncpg.Connection, Depends(connection)]

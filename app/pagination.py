@@ -1,0 +1,52 @@
+"""Keyset pagination: opaque cursors, the page_size parameter and the `Link: rel="next"` header."""
+
+import base64
+import binascii
+import json
+from typing import Annotated, Any
+
+from fastapi import Query, Request, Response
+
+from app.errors import BadRequest
+
+PageSize = Annotated[int, Query(ge=1, le=100, description="Items per page (1 to 100).")]
+Cursor = Annotated[
+    str | None, Query(max_length=200, description="Opaque cursor from the previous page's Link header.")
+]
+
+
+def encode_cursor(key: list[Any]) -> str:
+    raw = json.dumps(key, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, shape: tuple[type, ...]) -> list[Any] | None:
+    """The keyset values in `cursor`, checked against the expected types; None for the first page."""
+    if cursor is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        key = json.loads(raw)
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise BadRequest("cursor is not valid: pass back the cursor from a previous page's Link header") from None
+    if not isinstance(key, list) or len(key) != len(shape):
+        raise BadRequest("cursor is not valid for this list")
+    for value, kind in zip(key, shape):
+        if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+            raise BadRequest("cursor is not valid for this list")
+        if kind is str and not isinstance(value, str):
+            raise BadRequest("cursor is not valid for this list")
+    return key
+
+
+def set_next_link(request: Request, response: Response, key: list[Any] | None) -> None:
+    """Add `Link: <url>; rel="next"` when there is a next page (`key` is the last item's keyset)."""
+    if key is None:
+        return
+    url = request.url.include_query_params(cursor=encode_cursor(key))
+    response.headers["Link"] = f'<{url}>; rel="next"'
+
+
+def page_of(items: list[Any], page_size: int) -> tuple[list[Any], bool]:
+    """Split a fetch of page_size + 1 rows into the page and whether more follow."""
+    return items[:page_size], len(items) > page_size

@@ -1,0 +1,135 @@
+-- Books: listing and search (keyset-paginated newest first), detail, create, update, delete.
+-- The optional filters are written `:x is null or ...`: app sessions run with
+-- plan_cache_mode = force_custom_plan, so the planner sees the values and drops unused branches.
+
+-- name: books_page(author_id, title_words, after_year, after_id, page_size)
+-- Returns one page of books, newest first, optionally of one author and with all the given title words.
+select
+    b.id,
+    b.title,
+    a.name as author,
+    b.author_id,
+    b.published_year,
+    b.isbn,
+    b.price,
+    array(
+        select c.name
+        from bookstore.book_category as bc
+        inner join bookstore.categories as c on bc.category_id = c.id
+        where bc.book_id = b.id
+        order by c.name_key
+    ) as categories
+from bookstore.books as b
+inner join bookstore.authors as a on b.author_id = a.id
+where
+    (:author_id::bigint is null or b.author_id = :author_id)
+    and (
+        :title_words::text is null
+        or to_tsvector('simple', b.title) @@ plainto_tsquery('simple', :title_words)
+    )
+    and (
+        :after_year::smallint is null
+        or (b.published_year, b.id) < (:after_year, :after_id::bigint)
+    )
+order by b.published_year desc, b.id desc
+limit :page_size;
+
+-- name: books_in_category_page(category_id, author_id, title_words, after_year, after_id, page_size)
+-- Returns one page of one category's books, newest first, optionally of one author and with title words.
+select
+    b.id,
+    b.title,
+    a.name as author,
+    b.author_id,
+    b.published_year,
+    b.isbn,
+    b.price,
+    array(
+        select c.name
+        from bookstore.book_category as bc2
+        inner join bookstore.categories as c on bc2.category_id = c.id
+        where bc2.book_id = b.id
+        order by c.name_key
+    ) as categories
+from bookstore.book_category as bc
+inner join bookstore.books as b
+    on bc.book_id = b.id and bc.published_year = b.published_year
+inner join bookstore.authors as a on b.author_id = a.id
+where
+    bc.category_id = :category_id
+    and (:author_id::bigint is null or b.author_id = :author_id)
+    and (
+        :title_words::text is null
+        or to_tsvector('simple', b.title) @@ plainto_tsquery('simple', :title_words)
+    )
+    and (
+        :after_year::smallint is null
+        or (bc.published_year, bc.book_id) < (:after_year, :after_id::bigint)
+    )
+order by bc.published_year desc, bc.book_id desc
+limit :page_size;
+
+-- name: book_by_id(book_id)^
+-- Returns one book with its author's name and its sorted category names, or nothing.
+select
+    b.id,
+    b.title,
+    a.name as author,
+    b.author_id,
+    b.published_year,
+    b.isbn,
+    b.price,
+    array(
+        select c.name
+        from bookstore.book_category as bc
+        inner join bookstore.categories as c on bc.category_id = c.id
+        where bc.book_id = b.id
+        order by c.name_key
+    ) as categories
+from bookstore.books as b
+inner join bookstore.authors as a on b.author_id = a.id
+where b.id = :book_id;
+
+-- name: insert_book(title, author_id, published_year, isbn, price)$
+-- Inserts a book and returns its id.
+insert into bookstore.books (title, author_id, published_year, isbn, price)
+values (:title, :author_id, :published_year, :isbn, :price)
+returning id;
+
+-- name: update_book(book_id, title, author_id, published_year, set_isbn, isbn, set_price, price)$
+-- Updates the given fields of a book (null keeps a field; set_* flags allow clearing) and returns its id.
+update bookstore.books
+set
+    title = coalesce(:title, title),
+    author_id = coalesce(:author_id, author_id),
+    published_year = coalesce(:published_year, published_year),
+    isbn = case when :set_isbn::boolean then :isbn else isbn end,
+    price = case when :set_price::boolean then :price else price end
+where id = :book_id
+returning id;
+
+-- name: delete_book(book_id)$
+-- Deletes a book (its category links go with it) and returns its id, or nothing if absent.
+delete from bookstore.books
+where id = :book_id
+returning id;
+
+-- name: link_book_categories(book_id, category_ids)!
+-- Links a book to the given categories, keeping links it already has.
+insert into bookstore.book_category (book_id, category_id, published_year)
+select
+    b.id,
+    ids.category_id,
+    b.published_year
+from bookstore.books as b
+cross join unnest(:category_ids::bigint[]) as ids (category_id)
+where b.id = :book_id
+order by ids.category_id
+on conflict (book_id, category_id) do nothing;
+
+-- name: unlink_book_categories_except(book_id, category_ids)!
+-- Removes a book's links to every category not in the given list.
+delete from bookstore.book_category
+where
+    book_id = :book_id
+    and category_id <> all(:category_ids::bigint[])

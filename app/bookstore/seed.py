@@ -9,6 +9,7 @@ sql = queries.bookstore
 
 SCALE_OPTION = "books"
 SCALE_HELP = "load a deterministic synthetic catalogue of N books (about N/10 authors, 305 categories)"
+PLAN_SCALE = 1_000_000  # books loaded into the plan-check database
 BATCH = 100_000
 CATEGORY_COUNT = 300
 EMPTY_CATEGORIES = 5

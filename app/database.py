@@ -65,4 +65,7 @@ async def connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
         await pool.release(conn)
 
 
-Connection = Annotated[asyncpg.Connection, Depends(connection)]
+# scope="function": the connection goes back to the pool as soon as the handler returns, before the
+# response is sent and before background tasks run (which take their own connection). Held until
+# after them, 10 busy requests whose log writes wait for a connection would starve the pool.
+Connection = Annotated[asyncpg.Connection, Depends(connection, scope="function")]

@@ -1,0 +1,120 @@
+"""The checking database: created, migrated and loaded to scale once, then reused while unchanged."""
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Protocol
+
+import asyncpg
+
+from app import migrations
+from app.database import with_database
+from app.database_admin import create_database, drop_database
+from app.queries import queries
+from app.seeding import Progress, print_progress
+
+Say = Callable[[str], None]
+
+
+class FixtureLoader(Protocol):
+    """Loads deterministic data at the checking scale; its fingerprint changes when the data would."""
+
+    def fingerprint(self) -> str: ...
+
+    async def load(self, conn: asyncpg.Connection, progress: Callable[[str], Progress]) -> None: ...
+
+
+@dataclass(frozen=True)
+class SeedModulesFixture:
+    """Each domain seed module's load_synthetic(conn, scale) at its PLAN_SCALE (or a given scale)."""
+
+    modules: dict[str, ModuleType]
+    scales: dict[str, int]
+    seed_files: tuple[Path, ...]
+
+    def fingerprint(self) -> str:
+        digest = hashlib.sha256()
+        for domain in sorted(self.modules):
+            digest.update(f"{domain}={self.scales[domain]}\n".encode())
+        for path in sorted(self.seed_files):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        return digest.hexdigest()
+
+    async def load(self, conn: asyncpg.Connection, progress: Callable[[str], Progress]) -> None:
+        for domain, module in self.modules.items():
+            await module.load_synthetic(conn, self.scales[domain], progress(domain))
+
+
+def seed_modules_fixture(
+    modules: dict[str, ModuleType], queries_dir: Path, scales: dict[str, int] | None = None
+) -> SeedModulesFixture:
+    """The default loader: every seed module at PLAN_SCALE; fingerprinted by its code and seed SQL."""
+    chosen = {domain: (scales or {}).get(domain, module.PLAN_SCALE) for domain, module in modules.items()}
+    files: list[Path] = []
+    for domain, module in modules.items():
+        files.append(Path(module.__file__ or ""))
+        files.extend(sorted((queries_dir / domain).glob("seed*.sql")))
+    return SeedModulesFixture(modules=dict(modules), scales=chosen, seed_files=tuple(files))
+
+
+def fingerprint(schema_dir: Path, loader: FixtureLoader, statistics_target: int) -> str:
+    """Hash of the schema files, the loader's own fingerprint and the statistics target."""
+    digest = hashlib.sha256()
+    for path in sorted(schema_dir.glob("*.sql")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    digest.update(f"loader={loader.fingerprint()}\nstatistics_target={statistics_target}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+async def _recorded_fingerprint(url: str) -> str | None:
+    conn = await asyncpg.connect(url)
+    try:
+        await queries.core.create_plan_fixture_table(conn)
+        return await queries.core.plan_fixture_fingerprint(conn)
+    finally:
+        await conn.close()
+
+
+async def prepare_database(
+    admin_url: str,
+    database: str,
+    schema_dir: Path,
+    loader: FixtureLoader,
+    statistics_target: int,
+    say: Say,
+    progress: Callable[[str], Progress] = print_progress,
+) -> tuple[str, bool]:
+    """The checking database's URL, loaded and analyzed; True when an earlier load was reused."""
+    wanted = fingerprint(schema_dir, loader, statistics_target)
+    url = with_database(admin_url, database)
+    await create_database(admin_url, database)
+    if await _recorded_fingerprint(url) == wanted:
+        say(f"plans: reusing database {database} (fingerprint {wanted} unchanged)")
+        return url, True
+    say(f"plans: building database {database} (fingerprint {wanted}): migrate, load, vacuum analyze")
+    await drop_database(admin_url, database)
+    await create_database(admin_url, database)
+    started = time.monotonic()
+    conn = await asyncpg.connect(url)
+    try:
+        await migrations.migrate(conn, schema_dir)
+        await queries.core.set_statistics_target(conn, target=str(statistics_target))
+        await loader.load(conn, progress)
+        say(f"plans: vacuum analyze (statistics target {statistics_target})")
+        await queries.core.vacuum_analyze_database(conn)
+        seconds = round(time.monotonic() - started, 1)
+        await queries.core.create_plan_fixture_table(conn)
+        await queries.core.record_plan_fixture(conn, fingerprint=wanted, load_seconds=seconds)
+    finally:
+        await conn.close()
+    say(f"plans: database {database} ready in {seconds:.0f}s")
+    return url, False
+
+
+def describe_scales(loader: FixtureLoader) -> Iterable[str]:
+    """`domain=scale` for the report, when the loader knows its scales."""
+    scales = getattr(loader, "scales", {})
+    return [f"{domain}={scale:,}" for domain, scale in sorted(scales.items())]

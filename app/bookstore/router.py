@@ -158,7 +158,7 @@ async def delete_book(book_id: Id, conn: Connection) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/authors", response_model=list[schemas.Author], summary="List authors by name")
+@router.get("/authors", response_model=list[schemas.AuthorSummary], summary="List authors by name")
 async def list_authors(
     request: Request,
     response: Response,
@@ -166,7 +166,7 @@ async def list_authors(
     name: Annotated[str | None, Query(min_length=1, max_length=200, description="Name prefix, any case.")] = None,
     page_size: PageSize = 20,
     cursor: Cursor = None,
-) -> list[schemas.Author]:
+) -> list[schemas.AuthorSummary]:
     after = decode_cursor(cursor, (str,))
     found = await rows(
         sql.authors_page(
@@ -175,7 +175,7 @@ async def list_authors(
     )
     page, more = page_of(found, page_size)
     set_next_link(request, response, [page[-1]["name_key"]] if more else None)
-    return [schemas.Author.model_validate(dict(r)) for r in page]
+    return [schemas.AuthorSummary.model_validate(dict(r)) for r in page]
 
 
 @router.get("/authors/{author_id}", response_model=schemas.Author, summary="One author")

@@ -79,9 +79,12 @@ class AuthorCreate(BaseModel):
     name: AuthorName
 
 
-class Author(BaseModel):
+class AuthorSummary(BaseModel):
     id: int
     name: str
+
+
+class Author(AuthorSummary):
     book_count: int
 
 

@@ -1,16 +1,11 @@
 -- Authors: names are unique whatever their case (name_key is the lower-cased name).
 
 -- name: authors_page(name_prefix, after_name_key, page_size)
--- Returns one page of authors in name order with their book counts, optionally by name prefix.
+-- Returns one page of authors in name order, optionally those whose name starts with a prefix.
 select
     a.id,
     a.name,
-    a.name_key,
-    (
-        select count(*)
-        from bookstore.books as b
-        where b.author_id = a.id
-    ) as book_count
+    a.name_key
 from bookstore.authors as a
 where
     (

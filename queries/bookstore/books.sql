@@ -4,70 +4,96 @@
 
 -- name: books_page(author_id, title_words, after_year, after_id, page_size)
 -- Returns one page of books, newest first, optionally of one author and with all the given title words.
+-- The page is cut (order by + limit) before authors and categories are joined to its few rows.
+with page as (
+    select
+        b.id,
+        b.title,
+        b.author_id,
+        b.published_year,
+        b.isbn,
+        b.price
+    from bookstore.books as b
+    where
+        (:author_id::bigint is null or b.author_id = :author_id)
+        and (
+            :title_words::text is null
+            or to_tsvector('simple', b.title) @@ plainto_tsquery('simple', :title_words)
+        )
+        and (
+            :after_year::smallint is null
+            or (b.published_year, b.id) < (:after_year, :after_id::bigint)
+        )
+    order by b.published_year desc, b.id desc
+    limit :page_size
+)
+
 select
-    b.id,
-    b.title,
+    p.id,
+    p.title,
     a.name as author,
-    b.author_id,
-    b.published_year,
-    b.isbn,
-    b.price,
+    p.author_id,
+    p.published_year,
+    p.isbn,
+    p.price,
     array(
         select c.name
         from bookstore.book_category as bc
         inner join bookstore.categories as c on bc.category_id = c.id
-        where bc.book_id = b.id
+        where bc.book_id = p.id
         order by c.name_key
     ) as categories
-from bookstore.books as b
-inner join bookstore.authors as a on b.author_id = a.id
-where
-    (:author_id::bigint is null or b.author_id = :author_id)
-    and (
-        :title_words::text is null
-        or to_tsvector('simple', b.title) @@ plainto_tsquery('simple', :title_words)
-    )
-    and (
-        :after_year::smallint is null
-        or (b.published_year, b.id) < (:after_year, :after_id::bigint)
-    )
-order by b.published_year desc, b.id desc
-limit :page_size;
+from page as p
+inner join bookstore.authors as a on p.author_id = a.id
+order by p.published_year desc, p.id desc;
 
 -- name: books_in_category_page(category_id, author_id, title_words, after_year, after_id, page_size)
 -- Returns one page of one category's books, newest first, optionally of one author and with title words.
+-- Pages on book_category's copy of the year, so a large category is read in index order, not sorted.
+with page as (
+    select
+        b.id,
+        b.title,
+        b.author_id,
+        b.published_year,
+        b.isbn,
+        b.price
+    from bookstore.book_category as bc
+    inner join bookstore.books as b
+        on bc.book_id = b.id and bc.published_year = b.published_year
+    where
+        bc.category_id = :category_id
+        and (:author_id::bigint is null or b.author_id = :author_id)
+        and (
+            :title_words::text is null
+            or to_tsvector('simple', b.title) @@ plainto_tsquery('simple', :title_words)
+        )
+        and (
+            :after_year::smallint is null
+            or (bc.published_year, bc.book_id) < (:after_year, :after_id::bigint)
+        )
+    order by bc.published_year desc, bc.book_id desc
+    limit :page_size
+)
+
 select
-    b.id,
-    b.title,
+    p.id,
+    p.title,
     a.name as author,
-    b.author_id,
-    b.published_year,
-    b.isbn,
-    b.price,
+    p.author_id,
+    p.published_year,
+    p.isbn,
+    p.price,
     array(
         select c.name
-        from bookstore.book_category as bc2
-        inner join bookstore.categories as c on bc2.category_id = c.id
-        where bc2.book_id = b.id
+        from bookstore.book_category as bc
+        inner join bookstore.categories as c on bc.category_id = c.id
+        where bc.book_id = p.id
         order by c.name_key
     ) as categories
-from bookstore.book_category as bc
-inner join bookstore.books as b
-    on bc.book_id = b.id and bc.published_year = b.published_year
-inner join bookstore.authors as a on b.author_id = a.id
-where
-    bc.category_id = :category_id
-    and (:author_id::bigint is null or b.author_id = :author_id)
-    and (
-        :title_words::text is null
-        or to_tsvector('simple', b.title) @@ plainto_tsquery('simple', :title_words)
-    )
-    and (
-        :after_year::smallint is null
-        or (bc.published_year, bc.book_id) < (:after_year, :after_id::bigint)
-    )
-order by bc.published_year desc, bc.book_id desc
-limit :page_size;
+from page as p
+inner join bookstore.authors as a on p.author_id = a.id
+order by p.published_year desc, p.id desc;
 
 -- name: book_by_id(book_id)^
 -- Returns one book with its author's name and its sorted category names, or nothing.

@@ -13,7 +13,6 @@ PLANNER_SETTINGS: dict[str, str] = {
     "effective_cache_size": "4GB",
     "effective_io_concurrency": "1",
     "max_parallel_workers_per_gather": "0",
-    "default_statistics_target": "100",
     "enable_seqscan": "on",
     "enable_indexscan": "on",
     "enable_bitmapscan": "on",

@@ -1,0 +1,99 @@
+"""`catalog plans check | update | show NAME`: the plan-regression checker's command line."""
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from app.database import session_settings
+from app.embedded import start_embedded_server
+from app.plans import report
+from app.plans.cases import load_cases
+from app.plans.check import judge, selected
+from app.plans.config import CheckConfig
+from app.plans.explain import run_case
+from app.plans.fixture import seed_modules_fixture
+from app.plans.named import load_named_queries
+from app.plans.runner import Target, open_checking_session
+from app.plans.runner import run as run_checks
+from app.plans import baseline as baselines
+from app.plans.check import relation_rows
+from app.plans.tree import buffers, render
+from app.seeding import seed_modules
+from app.settings import ROOT, Settings
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Add `plans` with its sub-commands to the `catalog` command's sub-parsers."""
+    plans = commands.add_parser("plans", help="plan-regression checks of every named query (see README)")
+    sub = plans.add_subparsers(dest="plans_command", required=True)
+    for name, text in (
+        ("check", "explain every plan case at scale; exit 1 if any rule fails"),
+        ("update", "rewrite the baselines from the current plans (review the diff), then check"),
+    ):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("--query", action="append", metavar="PATTERN", help="only these queries (glob, repeatable)")
+        cmd.add_argument("--reports", type=Path, default=ROOT / "reports", help="report folder (default reports/)")
+    show = sub.add_parser("show", help="print one query's plans as readable trees")
+    show.add_argument("name", help="query name, e.g. books_page or bookstore.books_page")
+    show.add_argument("--case", help="only this case")
+
+
+def target_for(settings: Settings, reports_dir: Path = ROOT / "reports") -> Target:
+    """This project's target: its queries/ and schema/, the domain seed modules, the app's session."""
+    admin_url = settings.database_url or start_embedded_server(settings.data_dir)
+    config = CheckConfig(queries_dir=settings.queries_dir, schema_dir=settings.schema_dir, reports_dir=reports_dir)
+    loader = seed_modules_fixture(seed_modules(settings), settings.queries_dir)
+    return Target(config=config, admin_url=admin_url, loader=loader, app_session=session_settings(settings))
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Dispatch a `catalog plans` sub-command; returns the exit code."""
+    if args.plans_command == "show":
+        return asyncio.run(show(target_for(settings), args.name, args.case))
+    target = target_for(settings, args.reports)
+    outcomes, info = asyncio.run(run_checks(target, say, update=args.plans_command == "update", patterns=args.query))
+    print(report.console(outcomes, info))
+    written = report.write_all(outcomes, info, target.config.reports_dir)
+    say(f"plans: reports in {', '.join(str(p) for p in written)}")
+    return 0 if all(o.passed for o in outcomes) else 1
+
+
+async def show(target: Target, name: str, case_name: str | None) -> int:
+    """Explain one query's cases and print each plan as a tree, with its verdict."""
+    named = load_named_queries(target.config.queries_dir)
+    matches = [q for fqn, q in named.items() if selected(fqn, [name])]
+    if len(matches) != 1:
+        say(f"plans: {name!r} matches {len(matches)} queries; give one name (namespace.name if ambiguous)")
+        return 2
+    query = matches[0]
+    entry = load_cases(named).queries.get(query.fqn)
+    cases = [c for c in (entry.cases if entry else ()) if case_name in (None, c.name)]
+    if not cases:
+        say(f"plans: {query.fqn} has no case{' ' + repr(case_name) if case_name else ''} to show")
+        return 2
+    conn, _ = await open_checking_session(target, say)
+    try:
+        sizes = await relation_rows(conn)
+        for case in cases:
+            run = await run_case(conn, query, case)
+            directory = target.config.baseline_dir(query.namespace)
+            outcome = judge(run, target.config, sizes, baselines.read(baselines.baseline_path(directory, query.name, case.name)))
+            print(f"== {query.fqn} [{case.name}] {case.description}")
+            print(f"   params: {dict(zip(query.params, run.args))}")
+            if run.explain:
+                print(render(run.plan))
+                print(
+                    f"   planning {run.planning_ms:.3f} ms, execution {run.execution_ms:.3f} ms,"
+                    f" buffers {buffers(run.plan):,}, rows {run.rows:,}"
+                )
+            for v in outcome.violations:
+                print(f"   FAIL {v}")
+            print()
+    finally:
+        await conn.close()
+    return 0

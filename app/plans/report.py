@@ -1,0 +1,130 @@
+"""Writing the outcome: console table, Markdown (CI job summary), JUnit XML, raw JSON plans."""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from app.plans.check import Outcome
+from app.plans.rules import RULES
+from app.plans.tree import buffers
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What the outcomes were measured under: recorded at the top of every report."""
+
+    database: str
+    server_version: str
+    fixture: str
+    settings: dict[str, str]
+    seconds: float
+
+
+def _cells(o: Outcome) -> list[str]:
+    run = o.run
+    if run is None or run.explain is None:
+        return [o.query, o.case, "", "", "", o.verdict]
+    return [o.query, o.case, f"{run.execution_ms:.1f}", f"{buffers(run.plan):,}", f"{run.rows:,}", o.verdict]
+
+
+HEADINGS = ["query", "case", "ms", "buffers", "rows", "verdict"]
+
+
+def console(outcomes: list[Outcome], info: RunInfo) -> str:
+    """A compact table, then one line per broken rule naming query, case, rule and node."""
+    table = [HEADINGS] + [_cells(o) for o in outcomes]
+    widths = [max(len(row[i]) for row in table) for i in range(len(HEADINGS))]
+    numeric = {2, 3, 4}
+    lines = [
+        "  ".join(cell.rjust(w) if i in numeric else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+        for row in table
+    ]
+    failures = [o for o in outcomes if not o.passed]
+    if failures:
+        lines.append("")
+        for o in failures:
+            for v in o.violations:
+                lines.append(f"FAIL {o.query} [{o.case}] {v}")
+    lines.append("")
+    lines.append(summary(outcomes, info))
+    return "\n".join(lines)
+
+
+def summary(outcomes: list[Outcome], info: RunInfo) -> str:
+    cases = [o for o in outcomes if not o.skipped]
+    failed = [o for o in outcomes if not o.passed]
+    skipped = len(outcomes) - len(cases)
+    verdict = "FAILED" if failed else "passed"
+    return f"plans: {verdict}: {len(cases)} cases, {len(failed)} failing, {skipped} skipped, in {info.seconds:.0f}s"
+
+
+def markdown(outcomes: list[Outcome], info: RunInfo) -> str:
+    """The report for a CI job summary: verdict, failures with the rule explained, table, settings."""
+    out = ["# Plan checks", "", f"**{summary(outcomes, info)}**", ""]
+    failures = [(o, v) for o in outcomes for v in o.violations]
+    if failures:
+        out += ["## Failures", "", "| query | case | rule | node | detail |", "|---|---|---|---|---|"]
+        for o, v in failures:
+            out.append(f"| `{o.query}` | {o.case} | {v.rule} | `{v.node}` | {_md(v.message)} |")
+        out += ["", "Rules broken:", ""]
+        for rule in sorted({v.rule for _, v in failures}):
+            out.append(f"- **{rule}**: {RULES.get(rule, '')}")
+        out.append("")
+    out += ["## Cases", "", "| " + " | ".join(HEADINGS) + " | worst estimate |", "|---" * (len(HEADINGS) + 1) + "|"]
+    for o in outcomes:
+        worst = f"{o.worst.factor:,.1f}x `{o.worst.node}`" if o.worst and o.worst.node else ""
+        cells = _cells(o)
+        if o.skipped:
+            worst = f"skipped: {_md(o.skipped)}"
+        out.append("| " + " | ".join(_md(c) for c in cells) + f" | {worst} |")
+    out += ["", "## Settings", "", f"- database: `{info.database}` ({info.server_version}), data: {info.fixture}"]
+    out += [f"- `{name}` = `{value}`" for name, value in info.settings.items()]
+    return "\n".join(out) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def junit(outcomes: list[Outcome], info: RunInfo) -> str:
+    """One testcase per query/case; a failure's message names query, case, rule and node."""
+    failures = sum(1 for o in outcomes if not o.passed)
+    skipped = sum(1 for o in outcomes if o.skipped)
+    suite = ET.Element(
+        "testsuite",
+        name="plans",
+        tests=str(len(outcomes)),
+        failures=str(failures),
+        skipped=str(skipped),
+        time=f"{info.seconds:.3f}",
+    )
+    properties = ET.SubElement(suite, "properties")
+    for name, value in {"database": info.database, "fixture": info.fixture, **info.settings}.items():
+        ET.SubElement(properties, "property", name=name, value=value)
+    for o in outcomes:
+        seconds = (o.run.execution_ms / 1000) if o.run else 0.0
+        testcase = ET.SubElement(suite, "testcase", classname=o.query, name=o.case, time=f"{seconds:.4f}")
+        if o.skipped:
+            ET.SubElement(testcase, "skipped", message=o.skipped)
+        for v in o.violations:
+            failure = ET.SubElement(testcase, "failure", message=f"{o.query} [{o.case}] {v}", type=v.rule)
+            failure.text = RULES.get(v.rule, "")
+    ET.indent(suite)
+    return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def write_all(outcomes: list[Outcome], info: RunInfo, reports_dir: Path) -> list[Path]:
+    """reports/plans.md, reports/plans-junit.xml and reports/plans/<query>.<case>.json."""
+    raw = reports_dir / "plans"
+    raw.mkdir(parents=True, exist_ok=True)
+    for old in raw.glob("*.json"):
+        old.unlink()
+    for o in outcomes:
+        if o.run and o.run.explain:
+            document = {"query": o.query, "case": o.case, "args": [repr(a) for a in o.run.args], "plan": o.run.explain}
+            (raw / f"{o.query}.{o.case}.json").write_text(json.dumps(document, indent=2) + "\n")
+    md, xml = reports_dir / "plans.md", reports_dir / "plans-junit.xml"
+    md.write_text(markdown(outcomes, info))
+    xml.write_text(junit(outcomes, info))
+    return [md, xml, raw]

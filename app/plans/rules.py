@@ -1,0 +1,161 @@
+"""The rules every plan case must hold, checked at every node of the plan."""
+
+from dataclasses import dataclass
+
+from app.plans.baseline import Baseline
+from app.plans.config import Thresholds
+from app.plans.tree import Node, buffers, relation, shape, walk
+
+RULES: dict[str, str] = {
+    "no-case": "every named query needs a plan case, or a `skip` with a reason, in its .plans.toml",
+    "case-file": "a .plans.toml file must name existing queries and parameters",
+    "error": "the case must run without error (and within the statement timeout)",
+    "seq-scan": "no Seq Scan on a table with more rows than the threshold, unless the case allows it with a reason",
+    "spill": "no sort, hash or aggregate spills to disk (temp blocks, external sort, hash batches > 1)",
+    "estimate": "the planner's row estimate at each node is within a factor of the actual rows",
+    "buffers-budget": "shared buffers hit + read stay within the case's max_buffers",
+    "buffers-baseline": "shared buffers hit + read stay within tolerance of the baseline",
+    "shape": "the plan shape (node types, tables, indexes, join types, scan direction) equals the baseline",
+    "result": "the result (row count and hash of the ordered rows) equals the baseline",
+    "baseline": "every case has a baseline file (write it with `catalog plans update`)",
+    "plan-cache-mode": "the app and the checker pin plan_cache_mode = force_custom_plan (see README)",
+}
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A rule broken, at which node, and why (in words a DBA can act on)."""
+
+    rule: str
+    node: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f" at {self.node}" if self.node else ""
+        return f"{self.rule}{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The node whose row estimate is furthest from the actual rows, and by what factor."""
+
+    factor: float
+    node: str
+    estimated: float
+    actual: float
+
+
+def seq_scans(plan: dict, relation_rows: dict[str, int], allowed: dict[str, str], limit: int) -> list[Violation]:
+    """Seq Scan on a table above `limit` rows (by reltuples) that the case does not allow."""
+    found = []
+    for node in walk(plan):
+        table = relation(node.raw)
+        if node.get("Node Type") != "Seq Scan" or table is None or table in allowed:
+            continue
+        rows = relation_rows.get(table, 0)
+        if rows > limit:
+            found.append(Violation("seq-scan", node.label, f"{table} has about {rows:,} rows (threshold {limit:,})"))
+    return found
+
+
+def spills(plan: dict) -> list[Violation]:
+    """Nodes that wrote or read temporary files, sorted externally, or hashed in several batches."""
+    found = []
+    for node in walk(plan):
+        reasons = []
+        temp = node.get("Temp Read Blocks") + node.get("Temp Written Blocks")
+        if temp:
+            reasons.append(f"{temp:,} temp blocks")
+        if node.get("Sort Space Type", "") == "Disk" or "external" in str(node.get("Sort Method", "")):
+            reasons.append(f"sort method {node.get('Sort Method')}")
+        if node.get("Hash Batches", 1) > 1:
+            reasons.append(f"hash in {node.get('Hash Batches')} batches")
+        if node.get("HashAgg Batches", 1) > 1 or node.get("Disk Usage"):
+            reasons.append(f"hash aggregate used {node.get('Disk Usage'):,} kB of disk")
+        if reasons:
+            found.append(Violation("spill", node.label, ", ".join(reasons) + " (raise work_mem or change the query)"))
+    return found
+
+
+def _estimate_factor(node: Node, min_rows: int) -> float:
+    """How far off the per-loop estimate is: actual/estimate or estimate/actual, 1 when not judged.
+
+    Counts below `min_rows` on both sides are noise; below a Limit (or in a semi/anti join or
+    subplan) execution may stop early, so only underestimates count there.
+    """
+    if node.get("Actual Loops") == 0:
+        return 1.0
+    estimated = float(node.get("Plan Rows"))
+    actual = float(node.get("Actual Rows"))
+    if max(estimated, actual) < min_rows:
+        return 1.0
+    if actual >= estimated:
+        return actual / max(estimated, 1.0)
+    return 1.0 if node.may_stop_early else estimated / max(actual, 1.0)
+
+
+def worst_estimate(plan: dict, min_rows: int) -> Estimate:
+    """The node with the largest estimate error (factor 1.0 at the root when all are fine)."""
+    worst = Estimate(1.0, "", 0.0, 0.0)
+    for node in walk(plan):
+        factor = _estimate_factor(node, min_rows)
+        if factor > worst.factor:
+            worst = Estimate(factor, node.label, float(node.get("Plan Rows")), float(node.get("Actual Rows")))
+    return worst
+
+
+def estimates(plan: dict, factor: float, min_rows: int) -> list[Violation]:
+    """The worst node, when its estimate is more than `factor` away from the actual rows."""
+    worst = worst_estimate(plan, min_rows)
+    if worst.factor <= factor:
+        return []
+    return [
+        Violation(
+            "estimate",
+            worst.node,
+            f"estimated {worst.estimated:,.0f} rows, got {worst.actual:,.0f} per loop"
+            f" ({worst.factor:,.0f}x, limit {factor:g}x): refresh statistics or add extended statistics",
+        )
+    ]
+
+
+def budget(plan: dict, max_buffers: int | None) -> list[Violation]:
+    """The case's own buffer budget."""
+    used = buffers(plan)
+    if max_buffers is None or used <= max_buffers:
+        return []
+    return [Violation("buffers-budget", plan.get("Node Type", ""), f"{used:,} buffers, budget {max_buffers:,}")]
+
+
+def against_baseline(
+    plan: dict, rows: int, result_hash: str | None, baseline: Baseline, thresholds: Thresholds
+) -> list[Violation]:
+    """Shape, buffers and result compared with the baseline file (result_hash None: count only)."""
+    found = []
+    now = shape(plan)
+    if now != list(baseline.shape):
+        pairs = enumerate(zip(now, baseline.shape))
+        index = next((i for i, (a, b) in pairs if a != b), min(len(now), len(baseline.shape)))
+        was = baseline.shape[index].strip() if index < len(baseline.shape) else "(nothing)"
+        is_now = now[index].strip() if index < len(now) else "(nothing)"
+        found.append(Violation("shape", is_now, f"line {index + 1} of the plan was `{was}`"))
+    used = buffers(plan)
+    allowed = baseline.buffers * thresholds.buffer_tolerance + thresholds.buffer_slack
+    if used > allowed:
+        found.append(
+            Violation(
+                "buffers-baseline",
+                plan.get("Node Type", ""),
+                f"{used:,} buffers, baseline {baseline.buffers:,} (allowed up to {allowed:,.0f})",
+            )
+        )
+    if rows != baseline.rows or (result_hash is not None and result_hash != baseline.result_hash):
+        found.append(
+            Violation(
+                "result",
+                "",
+                f"{rows:,} rows hash {result_hash}, baseline {baseline.rows:,} rows hash {baseline.result_hash}",
+            )
+        )
+    return found
+

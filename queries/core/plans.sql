@@ -1,0 +1,61 @@
+-- Plan checks (app/plans/): bookkeeping of the checking database, session settings read back,
+-- and the sequence positions that rolled-back writes restore.
+
+-- name: create_plan_fixture_table#
+-- Creates the table recording the fingerprint (schema, seed, scales) the checking database holds.
+create table if not exists public.plan_fixture (
+    fingerprint text not null,
+    load_seconds numeric(10, 1) not null,
+    loaded_at timestamptz not null default now()
+);
+
+-- name: plan_fixture_fingerprint()$
+-- Returns the fingerprint of the last completed load, or nothing.
+select f.fingerprint
+from public.plan_fixture as f
+order by f.loaded_at desc
+limit 1;
+
+-- name: record_plan_fixture(fingerprint, load_seconds)!
+-- Records a completed load and how long it took.
+insert into public.plan_fixture (fingerprint, load_seconds)
+values (:fingerprint, :load_seconds);
+
+-- name: set_statistics_target(target)$
+-- Sets default_statistics_target for this session (the following analyze uses it); returns it.
+select set_config('default_statistics_target', :target::text, false) as target;
+
+-- name: vacuum_analyze_database#
+-- Vacuums and analyzes every table of the database: visibility map and statistics for the plans.
+vacuum (analyze);
+
+-- name: current_settings(setting_names)
+-- Returns the session's value of each named setting, as the server reports it.
+select
+    s.setting_name,
+    current_setting(s.setting_name) as setting_value
+from unnest(:setting_names::text[]) with ordinality as s (setting_name, n)
+order by s.n;
+
+-- name: sequence_positions()
+-- Returns every sequence with its last value (null when never used) and start value.
+select
+    s.last_value,
+    s.start_value,
+    format('%I.%I', s.schemaname, s.sequencename) as sequence_name
+from pg_catalog.pg_sequences as s
+order by sequence_name;
+
+-- name: restore_sequence(sequence_name, last_value, start_value)$
+-- Puts a sequence back where it was before a rolled-back write advanced it; returns its next value.
+select setval(:sequence_name::regclass, coalesce(:last_value::bigint, :start_value::bigint), :last_value is not null)
+    as restored;
+
+-- name: relation_row_estimates()
+-- Returns the planner's row count (reltuples) of every table and materialized view, by schema.name.
+select
+    c.reltuples::bigint as row_estimate,
+    n.nspname || '.' || c.relname as relation_name
+from pg_catalog.pg_class as c
+inner join pg_catalog.pg_namespace as n on c.relnamespace = n.oid
+where c.relkind in ('r', 'p', 'm');

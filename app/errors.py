@@ -95,6 +95,14 @@ def install_error_handlers(app: FastAPI) -> None:
     async def database_error(_: Request, exc: asyncpg.PostgresError) -> JSONResponse:
         return _database_error_answer(exc)
 
+    @app.exception_handler(asyncpg.InterfaceError)
+    async def client_side_error(_: Request, exc: asyncpg.InterfaceError) -> JSONResponse:
+        # asyncpg refuses, before sending, a value its type cannot hold (e.g. an int over bigint).
+        if isinstance(exc, ValueError):
+            return _error(422, f"invalid value: {exc}")
+        log.exception("database client error", exc_info=exc)
+        return _error(500, "internal database error")
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [

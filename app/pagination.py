@@ -32,7 +32,7 @@ def decode_cursor(cursor: str | None, shape: tuple[type, ...]) -> list[Any] | No
     if not isinstance(key, list) or len(key) != len(shape):
         raise BadRequest("cursor is not valid for this list")
     for value, kind in zip(key, shape):
-        if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        if kind is int and (isinstance(value, bool) or not isinstance(value, int) or abs(value) >= 2**63):
             raise BadRequest("cursor is not valid for this list")
         if kind is str and not isinstance(value, str):
             raise BadRequest("cursor is not valid for this list")

@@ -21,7 +21,7 @@ with page as (
             or to_tsvector('simple', b.title) @@ plainto_tsquery('simple', :title_words)
         )
         and (
-            :after_year::smallint is null
+            :after_year::integer is null
             or (b.published_year, b.id) < (:after_year, :after_id::bigint)
         )
     order by b.published_year desc, b.id desc
@@ -69,7 +69,7 @@ with page as (
             or to_tsvector('simple', b.title) @@ plainto_tsquery('simple', :title_words)
         )
         and (
-            :after_year::smallint is null
+            :after_year::integer is null
             or (bc.published_year, bc.book_id) < (:after_year, :after_id::bigint)
         )
     order by bc.published_year desc, bc.book_id desc

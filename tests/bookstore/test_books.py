@@ -261,3 +261,24 @@ async def test_book_added_between_pages_causes_no_duplicate(
     rest, _ = await walk(client, next_url(first) or "")
     seen = [b["id"] for b in first.json()] + [b["id"] for b in rest]
     assert len(seen) == len(set(seen)) == 23
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body"),
+    [
+        ("post", "/bookstore/books", {"title": "Nul\u0000byte", "author": "A", "published_year": 2000}),
+        ("post", "/bookstore/books", {"title": "T", "author": "Nul\u0000", "published_year": 2000}),
+        ("get", "/bookstore/books?author=%00", None),
+        ("get", "/bookstore/books?q=%00", None),
+        ("get", "/bookstore/books?cursor=WzMwMDAwMDAwMDAsMV0", None),  # [30000000000, 1]
+        ("get", "/bookstore/books?cursor=Wzk5OTk5OTk5OTk5OTk5OTk5OTk5LDFd", None),  # [99999999999999999999, 1]
+        ("get", "/bookstore/authors?name=%00", None),
+        ("get", "/bookstore/authors?cursor=WzFd", None),  # [1] where a name is expected
+    ],
+)
+async def test_hostile_input_is_4xx_never_500(
+    client: httpx.AsyncClient, method: str, url: str, body: dict[str, Any] | None
+) -> None:
+    response = await client.request(method, url, json=body)
+    assert 400 <= response.status_code < 500, response.text
+    assert response.json()["detail"]

@@ -50,3 +50,12 @@ def set_next_link(request: Request, response: Response, key: list[Any] | None) -
 def page_of(items: list[Any], page_size: int) -> tuple[list[Any], bool]:
     """Split a fetch of page_size + 1 rows into the page and whether more follow."""
     return items[:page_size], len(items) > page_size
+
+
+def linked_page(
+    request: Request, response: Response, found: list[Any], page_size: int, key: tuple[str, ...]
+) -> list[Any]:
+    """The page out of a fetch of page_size + 1 rows, with a next link keyed on the last row's `key` columns."""
+    page, more = page_of(found, page_size)
+    set_next_link(request, response, [page[-1][column] for column in key] if more else None)
+    return page

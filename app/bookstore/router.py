@@ -11,7 +11,7 @@ from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response, 
 from app.bookstore import schemas
 from app.database import Connection
 from app.errors import NotFound
-from app.pagination import Cursor, PageSize, decode_cursor, page_of, set_next_link
+from app.pagination import Cursor, PageSize, decode_cursor, linked_page
 from app.queries import queries, rows
 
 log = logging.getLogger(__name__)
@@ -78,8 +78,7 @@ async def list_books(
         found = await rows(sql.books_page(conn, **common))
     else:
         found = await rows(sql.books_in_category_page(conn, category_id=resolved_category, **common))
-    page, more = page_of(found, page_size)
-    set_next_link(request, response, [page[-1]["published_year"], page[-1]["id"]] if more else None)
+    page = linked_page(request, response, found, page_size, ("published_year", "id"))
     if author is not None or author_id is not None or category is not None or category_id is not None:
         filters = {
             key: value
@@ -173,8 +172,7 @@ async def list_authors(
             conn, name_prefix=name, after_name_key=after[0] if after else None, page_size=page_size + 1
         )
     )
-    page, more = page_of(found, page_size)
-    set_next_link(request, response, [page[-1]["name_key"]] if more else None)
+    page = linked_page(request, response, found, page_size, ("name_key",))
     return [schemas.AuthorSummary.model_validate(dict(r)) for r in page]
 
 
@@ -209,8 +207,7 @@ async def list_categories(
 ) -> list[schemas.Category]:
     after = decode_cursor(cursor, (str,))
     found = await rows(sql.categories_page(conn, after_name_key=after[0] if after else None, page_size=page_size + 1))
-    page, more = page_of(found, page_size)
-    set_next_link(request, response, [page[-1]["name_key"]] if more else None)
+    page = linked_page(request, response, found, page_size, ("name_key",))
     return [schemas.Category.model_validate(dict(r)) for r in page]
 
 
@@ -228,6 +225,5 @@ async def list_logs(
 ) -> list[schemas.SearchLog]:
     after = decode_cursor(cursor, (int,))
     found = await rows(sql.search_logs_page(conn, after_id=after[0] if after else None, page_size=page_size + 1))
-    page, more = page_of(found, page_size)
-    set_next_link(request, response, [page[-1]["id"]] if more else None)
+    page = linked_page(request, response, found, page_size, ("id",))
     return [schemas.SearchLog.model_validate({**dict(r), "filters": json.loads(r["filters"])}) for r in page]

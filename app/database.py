@@ -20,10 +20,6 @@ def with_database(url: str, database: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
 
 
-def database_name(url: str) -> str:
-    return urlsplit(url).path.lstrip("/") or "postgres"
-
-
 def session_settings(settings: Settings) -> dict[str, str]:
     """Server settings every app session runs with.
 

@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 
 from app import migrations
-from app.database import database_name, with_database
+from app.database import with_database
 from app.database_admin import create_database, drop_database
 from app.embedded import start_embedded_server
 from app.main import create_app
@@ -85,5 +85,3 @@ def assert_error(response: httpx.Response, status: int, *words: str) -> None:
     for word in words:
         assert word.lower() in detail.lower(), f"{word!r} not in {detail!r}"
 
-
-__all__ = ["assert_error", "database_name", "make_settings"]

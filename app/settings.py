@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     corpus_dictionary_ttl_hours: float = 24.0
     corpus_unknown_word_ttl_hours: float = 1.0
     corpus_dictionary_deadline: float = 3.0
+    corpus_dictionary_retry_after: float = Field(
+        default=30.0, description="Seconds the dictionary API is left alone after every lookup in a round failed."
+    )
 
     def domain_filter(self) -> set[str] | None:
         """The domains asked for by CATALOG_DOMAINS, or None for all of them."""

@@ -1,0 +1,1 @@
+"""The corpus domain: paragraphs from a text source, whole-word search, word counts and definitions."""

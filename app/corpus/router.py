@@ -1,0 +1,106 @@
+"""Corpus endpoints: thin handlers that validate, call the text or dictionary client and a named query,
+and shape the answer. Mounted at /corpus; the shared HTTP client lives for the app (service.lifespan)."""
+
+from typing import Annotated
+
+import asyncpg
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, Response, status
+
+from app.corpus import schemas, service
+from app.corpus.service import CorpusService, corpus_service
+from app.database import Connection
+from app.errors import NotFound
+from app.pagination import Cursor, PageSize, decode_cursor, encode_cursor, page_of, set_next_link
+from app.queries import queries, rows
+
+router = APIRouter(lifespan=service.lifespan)
+sql = queries.corpus
+
+Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
+Service = Annotated[CorpusService, Depends(corpus_service)]
+DEFAULT_PAGE_SIZE = 20
+
+
+def _paragraph(row: asyncpg.Record) -> schemas.Paragraph:
+    return schemas.Paragraph.model_validate(dict(row))
+
+
+async def fetched_paragraph(corpus: Service) -> str:
+    """Dependency: a paragraph from the text source. Declared before `conn` in the handler, so no
+    database connection is held while the source is slow."""
+    return await corpus.fetch_paragraph()
+
+
+@router.post(
+    "/fetch",
+    response_model=schemas.Paragraph,
+    status_code=status.HTTP_201_CREATED,
+    summary="Fetch one paragraph from the text source and store it (502/504 when the source fails)",
+)
+async def fetch(
+    request: Request,
+    background: BackgroundTasks,
+    corpus: Service,
+    content: Annotated[str, Depends(fetched_paragraph)],
+    conn: Connection,
+) -> schemas.Paragraph:
+    async with conn.transaction():
+        row = await sql.insert_paragraph(conn, content=content)
+        await sql.add_word_counts(conn, paragraph_id=row["id"])
+    background.add_task(service.warm_cache, request.app.state.pool, corpus)
+    return _paragraph(row)
+
+
+@router.post("/search", response_model=schemas.SearchResult, summary="Paragraphs containing all or any of the words")
+async def search(
+    body: schemas.SearchRequest,
+    conn: Connection,
+    page_size: Annotated[int | None, Query(ge=1, le=100, description="Items per page (1 to 100).")] = None,
+    cursor: Cursor = None,
+) -> schemas.SearchResult:
+    size = body.page_size or page_size or DEFAULT_PAGE_SIZE
+    after = decode_cursor(body.cursor or cursor, (int,))
+    words = list(dict.fromkeys(body.words))
+    match_all = body.operator == "and"
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        found = await rows(
+            sql.search_paragraphs(
+                conn, words=words, match_all=match_all, after_id=after[0] if after else None, page_size=size + 1
+            )
+        )
+        total = await sql.count_search_matches(conn, words=words, match_all=match_all)
+    page, more = page_of(found, size)
+    return schemas.SearchResult(
+        paragraphs=[_paragraph(r) for r in page],
+        total_count=total,
+        next_cursor=encode_cursor([page[-1]["id"]]) if more else None,
+    )
+
+
+@router.get("/dictionary", response_model=schemas.Dictionary, summary="The ten most frequent words with definitions")
+async def dictionary(
+    conn: Connection,
+    corpus: Service,
+    exclude_stopwords: Annotated[bool, Query(description="Leave out common English words (corpus.stopwords).")] = False,
+) -> schemas.Dictionary:
+    words = await service.dictionary(conn, corpus, exclude_stopwords)
+    return schemas.Dictionary.model_validate({"words": words})
+
+
+@router.get("/paragraphs", response_model=list[schemas.Paragraph], summary="List paragraphs, newest first")
+async def list_paragraphs(
+    request: Request, response: Response, conn: Connection, page_size: PageSize = 20, cursor: Cursor = None
+) -> list[schemas.Paragraph]:
+    after = decode_cursor(cursor, (int,))
+    found = await rows(sql.paragraphs_page(conn, after_id=after[0] if after else None, page_size=page_size + 1))
+    page, more = page_of(found, page_size)
+    set_next_link(request, response, [page[-1]["id"]] if more else None)
+    return [_paragraph(r) for r in page]
+
+
+@router.get("/paragraphs/{paragraph_id}", response_model=schemas.Paragraph, summary="One paragraph")
+async def get_paragraph(paragraph_id: Id, conn: Connection) -> schemas.Paragraph:
+    row = await sql.paragraph_by_id(conn, paragraph_id=paragraph_id)
+    if row is None:
+        raise NotFound(f"paragraph {paragraph_id} does not exist")
+    return _paragraph(row)

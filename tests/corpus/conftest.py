@@ -1,0 +1,63 @@
+"""Corpus fixtures: the fake upstream APIs and an app pointed at them."""
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.main import create_app
+from tests.conftest import make_settings
+from tests.corpus.upstream import FakeUpstream, free_port, serve
+
+
+@pytest.fixture(scope="session")
+def upstream_server() -> Iterator[FakeUpstream]:
+    yield from serve()
+
+
+@pytest.fixture
+def upstream(upstream_server: FakeUpstream) -> FakeUpstream:
+    """The fake text and dictionary APIs, reset to answer normally and with no requests counted."""
+    upstream_server.reset()
+    return upstream_server
+
+
+CorpusClient = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+@pytest.fixture
+def corpus_client(database_url: str, upstream: FakeUpstream) -> CorpusClient:
+    """`async with corpus_client(**settings) as http:` an app on the test database using the fake APIs."""
+
+    @asynccontextmanager
+    async def open_client(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+        settings: dict[str, Any] = {
+            "corpus_text_url": upstream.text_url,
+            "corpus_dictionary_url": upstream.dictionary_url,
+            "corpus_http_timeout": 0.3,
+            "corpus_dictionary_deadline": 0.8,
+            **overrides,
+        }
+        app: FastAPI = create_app(make_settings(database_url, **settings))
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+                yield http
+
+    return open_client
+
+
+@pytest.fixture
+async def api(corpus_client: CorpusClient) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app with the default corpus test settings."""
+    async with corpus_client() as http:
+        yield http
+
+
+@pytest.fixture
+def closed_url() -> str:
+    """A URL on 127.0.0.1 where nothing listens."""
+    return f"http://127.0.0.1:{free_port()}/nothing"

@@ -14,7 +14,7 @@ BATCH = 100_000
 
 
 async def is_empty(conn: asyncpg.Connection) -> bool:
-    return await sql.paragraph_count(conn) == 0
+    return not await sql.has_paragraphs(conn)
 
 
 async def load_demo(conn: asyncpg.Connection) -> None:

@@ -1,10 +1,12 @@
 -- Data for demos and scale tests. The synthetic corpus is deterministic: every word derives from
 -- the paragraph and word number through hashint8extended, so two loads of the same size are identical.
 
--- name: paragraph_count()$
--- Returns the number of paragraphs.
-select count(*) as paragraphs
-from corpus.paragraphs;
+-- name: has_paragraphs()$
+-- Returns whether any paragraph is stored.
+select exists(
+    select 1
+    from corpus.paragraphs
+) as present;
 
 -- name: truncate_corpus#
 -- Empties the paragraphs and word counts and restarts the identity (stopwords and cached definitions stay).

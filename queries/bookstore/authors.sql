@@ -18,13 +18,14 @@ limit :page_size;
 
 -- name: author_by_id(author_id)^
 -- Returns one author with their book count, or nothing.
+-- The count names :author_id, not a.id, so the planner estimates it from that author's statistics.
 select
     a.id,
     a.name,
     (
         select count(*)
         from bookstore.books as b
-        where b.author_id = a.id
+        where b.author_id = :author_id
     ) as book_count
 from bookstore.authors as a
 where a.id = :author_id;

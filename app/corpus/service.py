@@ -230,8 +230,13 @@ async def dictionary(conn: asyncpg.Connection, service: CorpusService, exclude_s
     answer = []
     for r in top:
         entry = fetched.get(r["word"])
-        definitions, phonetic = (entry.definitions, entry.phonetic) if entry else (list(r["definitions"]), r["phonetic"])
-        answer.append({"word": r["word"], "frequency": r["frequency"], "definitions": definitions, "phonetic": phonetic})
+        if entry is not None:
+            definitions, phonetic = entry.definitions, entry.phonetic
+        else:
+            definitions, phonetic = list(r["definitions"]), r["phonetic"]
+        answer.append(
+            {"word": r["word"], "frequency": r["frequency"], "definitions": definitions, "phonetic": phonetic}
+        )
     return answer
 
 

@@ -2,11 +2,9 @@
 -- the paragraph and word number through hashint8extended, so two loads of the same size are identical.
 
 -- name: has_paragraphs()$
--- Returns whether any paragraph is stored.
-select exists(
-    select 1
-    from corpus.paragraphs
-) as present;
+-- Returns whether any paragraph is stored (the highest id, from the end of the primary key).
+select max(p.id) is not null as present
+from corpus.paragraphs as p;
 
 -- name: truncate_corpus#
 -- Empties the paragraphs and word counts and restarts the identity (stopwords and cached definitions stay).
@@ -14,11 +12,14 @@ truncate corpus.paragraphs, corpus.word_counts
 restart identity;
 
 -- name: synthetic_paragraphs(first_id, last_id)!
--- Inserts paragraphs first_id..last_id of 30 to 80 words drawn from a 5,000-word vocabulary with a
--- Zipf-like skew: rank r has probability about 1 / (r ln 5001), so "the" is about one word in twelve
--- and the rarest words occur in roughly one paragraph in a thousand. Ranks 1 to 100 are the most common
--- English words; the rest are made-up two-syllable words. Some words carry a comma; each paragraph
--- starts with a capital and ends with a full stop. Paragraph i was created at 2024-01-01 + i * 30s.
+-- Inserts paragraphs first_id..last_id of 30 to 80 words drawn from a 50,000-word vocabulary with a
+-- Zipf skew: rank r has probability about 1 / (r ln 50001), so "the" is about one word in sixteen
+-- (in ~97% of paragraphs) while the rarest words are in about one paragraph in ten thousand. Ranks
+-- 1 to 100 are the most common English words; the rest are made-up words of two of the 640 syllables
+-- onset-vowel-coda, the first k mod 640 and the second (k / 640 + 37 k) mod 640 for k = rank - 101,
+-- so distinct ranks give distinct words.
+-- Some words carry a comma; each paragraph starts with a capital and ends with a full stop.
+-- Paragraph i was created at 2024-01-01 + i * 30 seconds.
 insert into corpus.paragraphs (id, content, created_at)
 overriding system value
 with v as (
@@ -38,6 +39,13 @@ with v as (
         array['b', 'c', 'd', 'f', 'g', 'h', 'j', 'k', 'l', 'm', 'n', 'p', 'r', 's', 't', 'v'] as onsets,
         array['a', 'e', 'i', 'o', 'u'] as vowels,
         array['', 'n', 'r', 's', 'l', 'm', 't', 'nd'] as codas
+),
+
+g as (
+    select
+        s.i,
+        30 + ((hashint8extended(s.i, 11) & 2147483647) % 51)::integer as n
+    from generate_series(:first_id::bigint, :last_id::bigint) as s (i)
 )
 
 select
@@ -53,34 +61,36 @@ select
                 case
                     when r.word_rank <= 100 then v.common[r.word_rank]
                     else
-                        v.onsets[1 + (r.word_rank - 101) % 16]
-                        || v.vowels[1 + ((r.word_rank - 101) / 16) % 5]
-                        || v.codas[1 + ((r.word_rank - 101) / 80) % 8]
-                        || v.onsets[1 + ((r.word_rank - 101) / 640 + 3 * (r.word_rank - 101)) % 16]
-                        || v.vowels[1 + ((r.word_rank - 101) / 10240 + 7 * (r.word_rank - 101)) % 5]
-                        || v.codas[1 + ((r.word_rank - 101) / 51200 + 5 * (r.word_rank - 101)) % 8]
+                        v.onsets[1 + r.first_syllable % 16]
+                        || v.vowels[1 + (r.first_syllable / 16) % 5]
+                        || v.codas[1 + r.first_syllable / 80]
+                        || v.onsets[1 + r.second_syllable % 16]
+                        || v.vowels[1 + (r.second_syllable / 16) % 5]
+                        || v.codas[1 + r.second_syllable / 80]
                 end
                 || case when k.j < g.n and hashint8extended(g.i * 100 + k.j, 13) % 13 = 0 then ',' else '' end as token
             from generate_series(1, g.n) as k (j)
+            cross join
+                lateral (
+                    select
+                        floor(
+                            exp(
+                                ln(50001.0)
+                                * (hashint8extended(g.i * 100 + k.j, 12) & 2147483647)::double precision
+                                / 2147483648.0
+                            )
+                        )::integer as word_rank
+                ) as u
             cross join lateral (
                 select
-                    floor(
-                        exp(
-                            ln(5001.0)
-                            * (hashint8extended(g.i * 100 + k.j, 12) & 2147483647)::double precision
-                            / 2147483648.0
-                        )
-                    )::integer as word_rank
+                    u.word_rank,
+                    (u.word_rank - 101) % 640 as first_syllable,
+                    ((u.word_rank - 101) / 640 + 37 * ((u.word_rank - 101) % 640)) % 640 as second_syllable
             ) as r
         ) as t
     ) as content,
     timestamptz '2024-01-01 00:00:00+00' + g.i * interval '30 seconds' as created_at
-from (
-    select
-        s.i,
-        30 + ((hashint8extended(s.i, 11) & 2147483647) % 51)::integer as n
-    from generate_series(:first_id::bigint, :last_id::bigint) as s (i)
-) as g
+from g
 cross join v;
 
 -- name: recount_words#

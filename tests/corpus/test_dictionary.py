@@ -42,7 +42,11 @@ def by_word(response: httpx.Response) -> dict[str, dict]:
     return {w["word"]: w for w in response.json()["words"]}
 
 
-async def test_top_ten_with_definitions(api: httpx.AsyncClient, upstream: FakeUpstream, conn: asyncpg.Connection) -> None:
+async def test_top_ten_with_definitions(
+    api: httpx.AsyncClient,
+    upstream: FakeUpstream,
+    conn: asyncpg.Connection,
+) -> None:
     await fresh_corpus(api, upstream, conn)
     response = await api.get("/corpus/dictionary")
     assert response.status_code == 200, response.text
@@ -109,7 +113,9 @@ async def test_stale_definitions_are_refreshed(
     cat = by_word(await api.get("/corpus/dictionary"))["cat"]
     assert cat["definitions"] == ["A feline."] and cat["phonetic"] == "/kat/"
     assert dict(upstream.requests) == {"/api/v2/entries/en/cat": 1}
-    assert await conn.fetchval("select fetched_at > now() - interval '1 minute' from corpus.definitions where word = 'cat'")
+    assert await conn.fetchval(
+        "select fetched_at > now() - interval '1 minute' from corpus.definitions where word = 'cat'"
+    )
 
 
 async def test_unknown_words_expire_sooner(
@@ -175,7 +181,12 @@ async def test_dictionary_hanging_is_cut_off_at_the_deadline(
     assert await conn.fetchval("select count(*) from corpus.definitions") == 0
 
 
-async def test_dictionary_unreachable(corpus_client: CorpusClient, closed_url: str, conn: asyncpg.Connection, upstream: FakeUpstream) -> None:
+async def test_dictionary_unreachable(
+    corpus_client: CorpusClient,
+    closed_url: str,
+    conn: asyncpg.Connection,
+    upstream: FakeUpstream,
+) -> None:
     async with corpus_client(corpus_dictionary_url=closed_url) as api:
         await store(api, upstream, *CORPUS)
         started = time.monotonic()

@@ -35,7 +35,11 @@ async def test_fetch_stores_the_paragraph_and_counts_its_words(
     assert await word_counts(conn) == {"the": 3, "cat": 2, "saw": 1, "other": 1, "and": 1, "dog": 1}
 
 
-async def test_counts_add_up_over_fetches(api: httpx.AsyncClient, upstream: FakeUpstream, conn: asyncpg.Connection) -> None:
+async def test_counts_add_up_over_fetches(
+    api: httpx.AsyncClient,
+    upstream: FakeUpstream,
+    conn: asyncpg.Connection,
+) -> None:
     await store(api, upstream, "One cat.", "One dog, one cat.", "A well-known fact: don't panic.")
     counts = await word_counts(conn)
     assert counts["one"] == 3 and counts["cat"] == 2 and counts["dog"] == 1
@@ -46,7 +50,11 @@ async def test_counts_add_up_over_fetches(api: httpx.AsyncClient, upstream: Fake
     assert counts == await recount(conn)
 
 
-async def test_server_error_is_retried_once(api: httpx.AsyncClient, upstream: FakeUpstream, conn: asyncpg.Connection) -> None:
+async def test_server_error_is_retried_once(
+    api: httpx.AsyncClient,
+    upstream: FakeUpstream,
+    conn: asyncpg.Connection,
+) -> None:
     upstream.fail_next = 1
     response = await api.post("/corpus/fetch")
     assert response.status_code == 201, response.text
@@ -102,7 +110,11 @@ async def test_garbage_is_502(api: httpx.AsyncClient, upstream: FakeUpstream, co
     assert await nothing_stored(conn)
 
 
-async def test_unreachable_source_is_502(corpus_client: CorpusClient, closed_url: str, conn: asyncpg.Connection) -> None:
+async def test_unreachable_source_is_502(
+    corpus_client: CorpusClient,
+    closed_url: str,
+    conn: asyncpg.Connection,
+) -> None:
     async with corpus_client(corpus_text_url=closed_url) as api:
         response = await api.post("/corpus/fetch")
     assert_error(response, 502, "text source", closed_url, "could not be reached")

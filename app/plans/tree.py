@@ -42,7 +42,8 @@ def node_label(raw: dict[str, Any]) -> str:
     if raw.get("Strategy") and raw["Node Type"] in {"Aggregate", "SetOp"}:
         parts.insert(0, {"Hashed": "Hash", "Sorted": "Group", "Plain": "", "Mixed": "Mixed"}.get(raw["Strategy"], ""))
     if raw.get("Join Type") and raw["Join Type"] != "Inner":
-        parts.append(f"{raw['Join Type']} Join" if raw["Node Type"] != "Hash" else "")
+        kind = raw["Node Type"].removesuffix(" Join")
+        parts[-1] = f"{kind} {raw['Join Type']} Join"
     if raw.get("Scan Direction") == "Backward":
         parts.append("Backward")
     if raw.get("Index Name"):

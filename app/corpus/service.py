@@ -131,14 +131,19 @@ class CorpusService:
             await asyncio.gather(*pending, return_exceptions=True)
             log.warning("dictionary lookups still running at the deadline: %s", sorted(tasks[t] for t in pending))
         found: dict[str, Definition] = {}
+        failed: list[BaseException] = []
         for task in done:
             exc = task.exception()
             if exc is None:
                 found[tasks[task]] = task.result()
             else:
-                log.warning("dictionary lookup failed: %s", exc)
+                failed.append(exc)
+        if failed:
+            log.warning("%d of %d dictionary lookups failed, e.g. %s", len(failed), len(tasks), failed[0])
         if not found:
-            self.dictionary_down_until = time.monotonic() + self.settings.corpus_dictionary_retry_after
+            retry_after = self.settings.corpus_dictionary_retry_after
+            self.dictionary_down_until = time.monotonic() + retry_after
+            log.warning("dictionary API unavailable: answering from the cache for %gs", retry_after)
         return found
 
 

@@ -2,7 +2,8 @@
 -- paragraphs in the style of the text source, so search and the dictionary work offline.
 
 -- name: demo_paragraphs#
--- Inserts a few dozen paragraphs, oldest first, created a minute apart (word counts: recount_words).
+-- Inserts a few dozen paragraphs, oldest first, created a minute apart (word counts: recount_words),
+-- and cached definitions of their most frequent words (refreshed from the dictionary once stale).
 insert into corpus.paragraphs (content, created_at)
 select
     d.content,
@@ -145,3 +146,19 @@ from (
         || 'silver''s orchestra. Don''t try to separate the beans from the sleeveless tables; no one can.'
     )
 ) as d (n, content);
+
+insert into corpus.definitions (word, found, definitions, phonetic)
+values
+('way', true, array['A road, a path.', 'A method or manner of doing something.'], '/weɪ/'),
+('first', true, array['Preceding all others of a series or kind.'], '/fɜːst/'),
+('one', true, array['The number represented by the Arabic numeral 1.'], '/wʌn/'),
+('perspective', true, array['A view, vista or outlook.', 'A point of view.'], '/pəˈspɛktɪv/'),
+('right', true, array['Complying with justice, correctness or reason.', 'On the right side.'], '/ɹaɪt/'),
+('would', true, array['Used to express a conditional or hypothetical action.'], '/wʊd/'),
+('literature', true, array['The body of all written works.'], '/ˈlɪt(ə)ɹɪt͡ʃə/'),
+('believe', true, array['To accept as true.', 'To have religious faith.'], '/bɪˈliːv/'),
+('said', true, array['Simple past tense and past participle of say.'], '/sɛd/'),
+('us', true, array['The objective case of we.'], '/ʌs/'),
+('a', true, array['The first letter of the English alphabet.', 'An indefinite article.'], '/eɪ/'),
+('the', true, array['Definite grammatical article.'], '/ðə/')
+on conflict (word) do nothing;

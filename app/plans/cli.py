@@ -11,7 +11,8 @@ from app.plans import report
 from app.plans.cases import load_cases
 from app.plans.check import judge, selected
 from app.plans.config import CheckConfig
-from app.plans.explain import run_case
+from app.plans.cachemodes import measure
+from app.plans.explain import connect, run_case
 from app.plans.fixture import seed_modules_fixture
 from app.plans.named import load_named_queries
 from app.plans.runner import Target, open_checking_session
@@ -21,6 +22,9 @@ from app.plans.check import relation_rows
 from app.plans.tree import buffers, render
 from app.seeding import seed_modules
 from app.settings import ROOT, Settings
+
+
+FORCE_GENERIC = {"plan_cache_mode": "force_generic_plan"}
 
 
 def say(message: str) -> None:
@@ -38,6 +42,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("--query", action="append", metavar="PATTERN", help="only these queries (glob, repeatable)")
         cmd.add_argument("--reports", type=Path, default=ROOT / "reports", help="report folder (default reports/)")
+    modes = sub.add_parser("cache-modes", help="measure custom plans (planning each time) against generic plans")
+    modes.add_argument("--query", action="append", metavar="PATTERN", help="only these queries (glob, repeatable)")
     show = sub.add_parser("show", help="print one query's plans as readable trees")
     show.add_argument("name", help="query name, e.g. books_page or bookstore.books_page")
     show.add_argument("--case", help="only this case")
@@ -55,6 +61,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     """Dispatch a `catalog plans` sub-command; returns the exit code."""
     if args.plans_command == "show":
         return asyncio.run(show(target_for(settings), args.name, args.case))
+    if args.plans_command == "cache-modes":
+        return asyncio.run(cache_modes(target_for(settings), args.query))
     target = target_for(settings, args.reports)
     outcomes, info = asyncio.run(run_checks(target, say, update=args.plans_command == "update", patterns=args.query))
     print(report.console(outcomes, info))
@@ -96,4 +104,33 @@ async def show(target: Target, name: str, case_name: str | None) -> int:
             print()
     finally:
         await conn.close()
+    return 0
+
+
+async def cache_modes(target: Target, patterns: list[str] | None) -> int:
+    """Print, per case, custom planning + execution time against the generic plan's execution time."""
+    named = load_named_queries(target.config.queries_dir)
+    book = load_cases(named)
+    custom, url = await open_checking_session(target, say)
+    generic = await connect(url, {**target.app_session, **target.config.planner_settings, **FORCE_GENERIC})
+    print("| query | case | custom planning ms | custom execution ms | generic execution ms | generic/custom | same plan |")
+    print("|---|---|---:|---:|---:|---:|---|")
+    try:
+        for fqn, entry in sorted(book.queries.items()):
+            if not selected(fqn, patterns):
+                continue
+            for case in entry.cases:
+                m = await measure(custom, generic, named[fqn], case)
+                if m.error:
+                    print(f"| {m.query} | {m.case} | error: {m.error} |||||")
+                    continue
+                total = m.custom_planning_ms + m.custom_execution_ms
+                print(
+                    f"| {m.query} | {m.case} | {m.custom_planning_ms:.3f} | {m.custom_execution_ms:.3f}"
+                    f" | {m.generic_execution_ms:.3f} | {m.generic_execution_ms / max(total, 0.001):.1f}x"
+                    f" | {'yes' if m.same_shape else 'no'} |"
+                )
+    finally:
+        await custom.close()
+        await generic.close()
     return 0

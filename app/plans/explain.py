@@ -67,7 +67,7 @@ async def resolve_args(conn: asyncpg.Connection, query: NamedQuery, case: Case) 
     return tuple(values)
 
 
-async def _rolled_back(conn: asyncpg.Connection, statement: str, args: tuple[Any, ...]) -> list[asyncpg.Record]:
+async def rolled_back(conn: asyncpg.Connection, statement: str, args: tuple[Any, ...]) -> list[asyncpg.Record]:
     """Run in a transaction that is rolled back, then put every sequence back where it was."""
     positions = [tuple(r.values()) for r in await rows(queries.core.sequence_positions(conn))]
     tx = conn.transaction()
@@ -85,8 +85,8 @@ async def run_case(conn: asyncpg.Connection, query: NamedQuery, case: Case) -> C
     args: tuple[Any, ...] = ()
     try:
         args = await resolve_args(conn, query, case)
-        records = await _rolled_back(conn, query.sql, args)
-        explained = await _rolled_back(conn, EXPLAIN + query.sql, args)
+        records = await rolled_back(conn, query.sql, args)
+        explained = await rolled_back(conn, EXPLAIN + query.sql, args)
     except (asyncpg.PostgresError, asyncpg.InterfaceError, ValueError, TypeError) as exc:
         return CaseRun(case=case, args=args, explain=None, rows=0, result_hash="", error=f"{type(exc).__name__}: {exc}")
     document = explained[0][0]

@@ -184,3 +184,28 @@ async def test_show_prints_a_readable_tree(admin_url: str, baselined: Path, tmp_
     assert "== bookstore.books_page [largest_author]" in printed
     assert "-> Index Scan Backward using books_author_id_published_year_id_idx on bookstore.books" in printed
     assert "FAIL" not in printed
+
+
+async def test_generic_plan_of_a_skewed_case_reads_far_more_than_the_custom_plan(
+    admin_url: str, baselined: Path, tmp_path: Path
+) -> None:
+    from app.plans.cachemodes import measure
+    from app.plans.cases import load_cases
+    from app.plans.explain import connect
+    from app.plans.named import load_named_queries
+    from app.plans.runner import open_checking_session
+
+    target = make_target(admin_url, baselined, tmp_path / "reports")
+    named = load_named_queries(baselined)
+    case = next(c for c in load_cases(named).queries["bookstore.books_page"].cases if c.name == "rare_author")
+    custom, url = await open_checking_session(target, quiet)
+    generic = await connect(url, {**target.app_session, **target.config.planner_settings,
+                                  "plan_cache_mode": "force_generic_plan"})
+    try:
+        measured = await measure(custom, generic, named["bookstore.books_page"], case)
+    finally:
+        await custom.close()
+        await generic.close()
+    assert measured.error is None
+    assert measured.same_shape is False
+    assert measured.generic_buffers > 10 * measured.custom_buffers

@@ -1,6 +1,7 @@
 """Corpus endpoints: thin handlers that validate, call the text or dictionary client and a named query,
 and shape the answer. Mounted at /corpus; the shared HTTP client lives for the app (service.lifespan)."""
 
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 import asyncpg
@@ -8,7 +9,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, R
 
 from app.corpus import schemas, service
 from app.corpus.service import CorpusService, corpus_service
-from app.database import Connection
+from app.database import Connection, connection
 from app.errors import NotFound
 from app.pagination import Cursor, PageSize, decode_cursor, encode_cursor, page_of, set_next_link
 from app.queries import queries, rows
@@ -79,11 +80,13 @@ async def search(
 
 @router.get("/dictionary", response_model=schemas.Dictionary, summary="The ten most frequent words with definitions")
 async def dictionary(
-    conn: Connection,
+    request: Request,
     corpus: Service,
     exclude_stopwords: Annotated[bool, Query(description="Leave out common English words (corpus.stopwords).")] = False,
 ) -> schemas.Dictionary:
-    words = await service.dictionary(conn, corpus, exclude_stopwords)
+    # Connections are borrowed (with the usual 503 when none is free) only around the two queries,
+    # not while the dictionary API is being waited for.
+    words = await service.dictionary(lambda: asynccontextmanager(connection)(request), corpus, exclude_stopwords)
     return schemas.Dictionary.model_validate({"words": words})
 
 

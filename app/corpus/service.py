@@ -10,8 +10,8 @@ import json
 import logging
 import time
 import unicodedata
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -225,13 +225,20 @@ async def save_definitions(conn: asyncpg.Connection, found: dict[str, Definition
     await sql.save_definitions(conn, entries=json.dumps(entries))
 
 
-async def dictionary(conn: asyncpg.Connection, service: CorpusService, exclude_stopwords: bool) -> list[dict[str, Any]]:
+async def dictionary(
+    borrow: Callable[[], AbstractAsyncContextManager[asyncpg.Connection]],
+    service: CorpusService,
+    exclude_stopwords: bool,
+) -> list[dict[str, Any]]:
     """The top ten words with definitions: cached ones while fresh, missing or stale ones looked up
-    (within the deadline) and cached. A word whose lookup failed keeps its stale definitions, or none."""
-    top = await top_words(conn, service.settings, exclude_stopwords)
+    (within the deadline) and cached. A word whose lookup failed keeps its stale definitions, or none.
+    `borrow()` lends a pooled connection; none is held while the dictionary API is being asked."""
+    async with borrow() as conn:
+        top = await top_words(conn, service.settings, exclude_stopwords)
     fetched = await service.lookup_many([r["word"] for r in top if not r["fresh"]])
     if fetched:
-        await save_definitions(conn, fetched)
+        async with borrow() as conn:
+            await save_definitions(conn, fetched)
     answer = []
     for r in top:
         entry = fetched.get(r["word"])

@@ -272,3 +272,19 @@ async def test_warm_up_does_not_delay_the_fetch(served: str, upstream: FakeUpstr
                 break
             await asyncio.sleep(0.1)
         assert await conn.fetchval("select count(*) from corpus.definitions where word = 'cat'") == 1
+
+
+async def test_no_connection_is_held_while_the_dictionary_hangs(
+    corpus_client: CorpusClient, upstream: FakeUpstream, conn: asyncpg.Connection
+) -> None:
+    async with corpus_client(pool_min_size=1, pool_max_size=1, pool_acquire_timeout=0.3) as api:
+        await fresh_corpus(api, upstream, conn)
+        upstream.dictionary_mode = "hang"
+        slow = asyncio.create_task(api.get("/corpus/dictionary"))
+        await asyncio.sleep(0.2)
+        started = time.monotonic()
+        listed = await api.get("/corpus/paragraphs")
+        assert listed.status_code == 200, listed.text
+        assert time.monotonic() - started < 0.2
+        assert not slow.done()
+        assert (await slow).status_code == 200

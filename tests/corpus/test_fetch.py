@@ -140,3 +140,18 @@ async def test_concurrent_fetches_never_lose_or_double_a_count(
     assert counts == await recount(conn)
     # 12 of each paragraph: "the" occurs 3 + 2 + 2 + 2 + 5 times in the five.
     assert counts["the"] == 12 * 14
+
+
+async def test_no_connection_is_held_while_the_source_hangs(
+    corpus_client: CorpusClient, upstream: FakeUpstream
+) -> None:
+    async with corpus_client(pool_min_size=1, pool_max_size=1, pool_acquire_timeout=0.3) as api:
+        upstream.text_mode = "hang"
+        slow = asyncio.create_task(api.post("/corpus/fetch"))
+        await asyncio.sleep(0.1)
+        started = time.monotonic()
+        listed = await api.get("/corpus/paragraphs")
+        assert listed.status_code == 200, listed.text
+        assert time.monotonic() - started < 0.2
+        assert not slow.done()
+        assert (await slow).status_code == 504

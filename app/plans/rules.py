@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from app.plans.baseline import Baseline
 from app.plans.config import Thresholds
-from app.plans.tree import Node, buffers, relation, shape, walk
+from app.plans.tree import Node, buffers, heaviest, relation, shape, walk
 
 RULES: dict[str, str] = {
     "no-case": "every named query needs a plan case, or a `skip` with a reason, in its .plans.toml",
@@ -124,7 +124,7 @@ def budget(plan: dict, max_buffers: int | None) -> list[Violation]:
     used = buffers(plan)
     if max_buffers is None or used <= max_buffers:
         return []
-    return [Violation("buffers-budget", plan.get("Node Type", ""), f"{used:,} buffers, budget {max_buffers:,}")]
+    return [Violation("buffers-budget", heaviest(plan), f"{used:,} buffers in all, budget {max_buffers:,}")]
 
 
 def against_baseline(
@@ -145,8 +145,8 @@ def against_baseline(
         found.append(
             Violation(
                 "buffers-baseline",
-                plan.get("Node Type", ""),
-                f"{used:,} buffers, baseline {baseline.buffers:,} (allowed up to {allowed:,.0f})",
+                heaviest(plan),
+                f"{used:,} buffers in all, baseline {baseline.buffers:,} (allowed up to {allowed:,.0f})",
             )
         )
     if rows != baseline.rows or (result_hash is not None and result_hash != baseline.result_hash):

@@ -87,6 +87,16 @@ def buffers(raw: dict[str, Any]) -> int:
     return int(raw.get("Shared Hit Blocks", 0)) + int(raw.get("Shared Read Blocks", 0))
 
 
+def heaviest(plan: dict[str, Any]) -> str:
+    """The label of the node that itself (children excluded) hit or read the most shared buffers."""
+    best, most = node_label(plan), -1
+    for node in walk(plan):
+        own = buffers(node.raw) - sum(buffers(child) for child in node.raw.get("Plans", []))
+        if own > most:
+            best, most = node.label, own
+    return best
+
+
 def render(plan: dict[str, Any]) -> str:
     """A readable tree with estimated and actual rows, loops, buffers and time per node."""
     lines = []

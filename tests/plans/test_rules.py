@@ -175,7 +175,9 @@ def test_buffers_within_tolerance_pass_and_beyond_fail() -> None:
     assert rules.against_baseline(plan, 21, "abc", within, LIMITS) == []
     tenth = Baseline("q", "c", 21, "abc", used // 10, tuple(shape(plan)))
     found = rules.against_baseline(plan, 21, "abc", tenth, LIMITS)
-    assert [v.rule for v in found] == ["buffers-baseline"]
+    assert [(v.rule, v.node) for v in found] == [
+        ("buffers-baseline", "Index Scan using categories_pkey on bookstore.categories")
+    ]
 
 
 def test_result_change_is_reported_and_can_be_limited_to_the_count() -> None:

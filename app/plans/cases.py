@@ -76,6 +76,10 @@ def load_cases(named: dict[str, NamedQuery]) -> CaseBook:
             parsed = _query_cases(query, entry, path.name, book.problems)
             if parsed is not None:
                 book.queries[query.fqn] = parsed
+    for folder in {sql_file.parent for sql_file in by_file}:
+        for path in sorted(folder.glob("*.plans.toml")):
+            if path.name.removesuffix(".plans.toml") + ".sql" not in {f.name for f in by_file}:
+                book.problems.append((path.name, f"{path}: no .sql file with named queries beside it"))
     return book
 
 

@@ -7,22 +7,20 @@ from pathlib import Path
 
 from app.database import session_settings
 from app.embedded import start_embedded_server
+from app.plans import baseline as baselines
 from app.plans import report
-from app.plans.cases import load_cases
-from app.plans.check import judge, selected
-from app.plans.config import CheckConfig
 from app.plans.cachemodes import measure
+from app.plans.cases import load_cases
+from app.plans.check import judge, relation_rows, selected
+from app.plans.config import CheckConfig
 from app.plans.explain import connect, run_case
 from app.plans.fixture import seed_modules_fixture
 from app.plans.named import load_named_queries
 from app.plans.runner import Target, open_checking_session
 from app.plans.runner import run as run_checks
-from app.plans import baseline as baselines
-from app.plans.check import relation_rows
 from app.plans.tree import buffers, render
 from app.seeding import seed_modules
 from app.settings import ROOT, Settings
-
 
 FORCE_GENERIC = {"plan_cache_mode": "force_generic_plan"}
 
@@ -90,7 +88,8 @@ async def show(target: Target, name: str, case_name: str | None) -> int:
         for case in cases:
             run = await run_case(conn, query, case)
             directory = target.config.baseline_dir(query.namespace)
-            outcome = judge(run, target.config, sizes, baselines.read(baselines.baseline_path(directory, query.name, case.name)))
+            known = baselines.read(baselines.baseline_path(directory, query.name, case.name))
+            outcome = judge(run, target.config, sizes, known)
             print(f"== {query.fqn} [{case.name}] {case.description}")
             print(f"   params: {dict(zip(query.params, run.args))}")
             if run.explain:

@@ -2,7 +2,7 @@
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import asyncpg
 
@@ -15,7 +15,7 @@ from app.plans.named import load_named_queries
 from app.plans.report import RunInfo
 
 # Read back from the server after connecting, so the report shows what really applied.
-REPORTED = ["server_version", "plan_cache_mode", "jit", "statement_timeout"]
+REPORTED = ["server_version", "plan_cache_mode", "jit", "statement_timeout", "shared_buffers"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,8 @@ async def run(
     finally:
         await conn.close()
     version = reported.pop("server_version")
+    reported["statistics target of the load"] = str(config.statistics_target)
+    reported.update({f"rule threshold {name}": str(value) for name, value in asdict(config.thresholds).items()})
     info = RunInfo(
         database=config.database,
         server_version=f"PostgreSQL {version}",

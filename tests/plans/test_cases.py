@@ -96,3 +96,10 @@ def test_baseline_round_trips_and_is_readable(tmp_path: Path) -> None:
     assert baseline.read(path) == written
     text = path.read_text()
     assert "rows: 21\n" in text and "  Index Scan using t_pkey on public.things\n" in text
+
+
+def test_case_file_without_its_sql_file_is_a_problem(tmp_path: Path) -> None:
+    queries_dir = write_folder(tmp_path, "[things_page]\n[[things_page.cases]]\nname = \"a\"\n")
+    (queries_dir / "shop" / "gone.plans.toml").write_text("[old_query]\nskip = \"gone\"\n")
+    problems = load_cases(load_named_queries(queries_dir)).problems
+    assert [where for where, _ in problems] == ["gone.plans.toml"]

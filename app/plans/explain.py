@@ -11,7 +11,7 @@ from app.plans.cases import Case, SqlParam
 from app.plans.named import NamedQuery
 from app.queries import queries, rows
 
-# The only SQL written in Python: the prefix wrapped around a query's own SQL.
+# A prefix wrapped around a query's own SQL: with cachemodes.PREPARE, the only SQL text in app/plans/
 EXPLAIN = "explain (analyze, buffers, verbose, format json) "
 
 

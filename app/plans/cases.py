@@ -7,7 +7,7 @@ from typing import Any
 
 from app.plans.named import NamedQuery
 
-CASE_KEYS = {"name", "description", "params", "allow_seq_scan", "max_buffers", "ignore_result"}
+CASE_KEYS = {"name", "description", "params", "allow_seq_scan", "allow_estimate", "max_buffers", "ignore_result"}
 QUERY_KEYS = {"cases", "skip"}
 
 
@@ -27,6 +27,7 @@ class Case:
     description: str
     params: dict[str, Any]
     allow_seq_scan: dict[str, str] = field(default_factory=dict)
+    allow_estimate: str | None = None
     max_buffers: int | None = None
     ignore_result: str | None = None
 
@@ -136,6 +137,10 @@ def _case(query: NamedQuery, raw: Any, bad: Any) -> Case | None:
     if not isinstance(allow, dict) or not all(isinstance(v, str) and v.strip() for v in allow.values()):
         bad(f"case {raw['name']!r}: allow_seq_scan maps \"schema.table\" to the reason it is allowed")
         return None
+    for key in ("allow_estimate", "ignore_result"):
+        if key in raw and (not isinstance(raw[key], str) or not raw[key].strip()):
+            bad(f"case {raw['name']!r}: {key} is the reason, a non-empty string")
+            return None
     budget = raw.get("max_buffers")
     if budget is not None and (not isinstance(budget, int) or budget <= 0):
         bad(f"case {raw['name']!r}: max_buffers must be a positive integer")
@@ -146,6 +151,7 @@ def _case(query: NamedQuery, raw: Any, bad: Any) -> Case | None:
         description=str(raw.get("description", "")),
         params=params,
         allow_seq_scan=dict(allow),
+        allow_estimate=raw.get("allow_estimate"),
         max_buffers=budget,
         ignore_result=raw.get("ignore_result"),
     )

@@ -93,7 +93,8 @@ def judge(run: CaseRun, config: CheckConfig, sizes: dict[str, int], known: basel
     outcome.worst = worst_estimate(plan, limits.estimate_min_rows)
     outcome.violations += seq_scans(plan, sizes, case.allow_seq_scan, limits.seq_scan_rows)
     outcome.violations += spills(plan)
-    outcome.violations += estimates(plan, limits.estimate_factor, limits.estimate_min_rows)
+    if not case.allow_estimate:
+        outcome.violations += estimates(plan, limits.estimate_factor, limits.estimate_min_rows)
     outcome.violations += budget(plan, case.max_buffers)
     if known is None:
         outcome.violations.append(Violation("baseline", "", "no baseline file: run `catalog plans update`"))

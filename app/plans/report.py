@@ -75,6 +75,8 @@ def markdown(outcomes: list[Outcome], info: RunInfo) -> str:
     for o in outcomes:
         worst = f"{o.worst.factor:,.1f}x `{o.worst.node}`" if o.worst and o.worst.node else ""
         cells = _cells(o)
+        if o.run is not None and o.run.case.allow_estimate:
+            worst += f" (allowed: {_md(o.run.case.allow_estimate)})"
         if o.skipped:
             worst = f"skipped: {_md(o.skipped)}"
         out.append("| " + " | ".join(_md(c) for c in cells) + f" | {worst} |")

@@ -80,8 +80,9 @@ def spills(plan: dict) -> list[Violation]:
 def _estimate_factor(node: Node, min_rows: int) -> float:
     """How far off the per-loop estimate is: actual/estimate or estimate/actual, 1 when not judged.
 
-    Counts below `min_rows` on both sides are noise; below a Limit (or in a semi/anti join or
-    subplan) execution may stop early, so only underestimates count there.
+    Counts below `min_rows` on both sides are noise. Below a Limit (or in a semi/anti join or
+    subplan) execution may stop early, so an overestimate counts there only when the node returned
+    no row at all: then nothing stopped it, it ran to the end and found none.
     """
     if node.get("Actual Loops") == 0:
         return 1.0
@@ -91,7 +92,9 @@ def _estimate_factor(node: Node, min_rows: int) -> float:
         return 1.0
     if actual >= estimated:
         return actual / max(estimated, 1.0)
-    return 1.0 if node.may_stop_early else estimated / max(actual, 1.0)
+    if node.may_stop_early and actual > 0:
+        return 1.0
+    return estimated / max(actual, 1.0)
 
 
 def worst_estimate(plan: dict, min_rows: int) -> Estimate:

@@ -39,6 +39,7 @@ name = "biggest_owner"
 description = "the owner with most things"
 params = { page_size = 21, owner_id = { sql = "select 1" } }
 allow_seq_scan = { "public.things" = "tiny" }
+allow_estimate = "known skew"
 max_buffers = 50
 [reset_things]
 skip = "a script run by hand"
@@ -51,6 +52,7 @@ skip = "a script run by hand"
     case = book.queries["shop.things_page"].cases[0]
     assert case.params == {"page_size": 21, "owner_id": SqlParam("select 1")}
     assert case.allow_seq_scan == {"public.things": "tiny"} and case.max_buffers == 50
+    assert case.allow_estimate == "known skew"
     assert book.queries["shop.reset_things"].skip == "a script run by hand"
 
 

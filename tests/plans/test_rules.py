@@ -191,3 +191,10 @@ def test_result_change_is_reported_and_can_be_limited_to_the_count() -> None:
 def test_every_rule_is_explained() -> None:
     for rule in ("seq-scan", "spill", "estimate", "buffers-budget", "buffers-baseline", "shape", "result", "no-case"):
         assert rules.RULES[rule]
+
+
+def test_node_that_ran_to_the_end_below_a_limit_is_judged() -> None:
+    plan = recorded("books_page.absent_title_word")
+    found = rules.estimates(plan, LIMITS.estimate_factor, LIMITS.estimate_min_rows)
+    assert [v.node for v in found] == ["Index Scan Backward using books_published_year_id_idx on bookstore.books"]
+    assert "got 0 per loop" in found[0].message

@@ -87,18 +87,42 @@ async def prepare_database(
     say: Say,
     progress: Callable[[str], Progress] = print_progress,
 ) -> tuple[str, bool]:
-    """The checking database's URL, loaded and analyzed; True when an earlier load was reused."""
+    """The checking database's URL, loaded and analyzed; True when an earlier load was reused.
+
+    One process at a time builds it (an advisory lock on the server); others wait, then reuse it.
+    """
     wanted = fingerprint(schema_dir, loader, statistics_target)
     url = with_database(admin_url, database)
-    await create_database(admin_url, database)
-    if await _recorded_fingerprint(url) == wanted:
-        say(f"plans: reusing database {database} (fingerprint {wanted} unchanged)")
-        return url, True
+    admin = await asyncpg.connect(admin_url)
+    try:
+        await queries.core.lock_plan_database(admin, database_name=database)
+        await create_database(admin_url, database)
+        if await _recorded_fingerprint(url) == wanted:
+            say(f"plans: reusing database {database} (fingerprint {wanted} unchanged)")
+            return url, True
+        await _build(admin_url, database, schema_dir, loader, statistics_target, wanted, say, progress)
+        return url, False
+    finally:
+        await queries.core.unlock_plan_database(admin, database_name=database)
+        await admin.close()
+
+
+async def _build(
+    admin_url: str,
+    database: str,
+    schema_dir: Path,
+    loader: FixtureLoader,
+    statistics_target: int,
+    wanted: str,
+    say: Say,
+    progress: Callable[[str], Progress],
+) -> None:
+    """Drop and recreate the database, migrate, load, vacuum analyze, record the fingerprint."""
     say(f"plans: building database {database} (fingerprint {wanted}): migrate, load, vacuum analyze")
     await drop_database(admin_url, database)
     await create_database(admin_url, database)
     started = time.monotonic()
-    conn = await asyncpg.connect(url)
+    conn = await asyncpg.connect(with_database(admin_url, database))
     try:
         await migrations.migrate(conn, schema_dir)
         await queries.core.set_statistics_target(conn, target=str(statistics_target))
@@ -111,7 +135,6 @@ async def prepare_database(
     finally:
         await conn.close()
     say(f"plans: database {database} ready in {seconds:.0f}s")
-    return url, False
 
 
 def describe_scales(loader: FixtureLoader) -> Iterable[str]:

@@ -59,3 +59,11 @@ select
 from pg_catalog.pg_class as c
 inner join pg_catalog.pg_namespace as n on c.relnamespace = n.oid
 where c.relkind in ('r', 'p', 'm');
+
+-- name: lock_plan_database(database_name)$
+-- Waits for and takes the session lock that lets one process at a time build a checking database.
+select pg_advisory_lock(hashtext('catalog.plans.' || :database_name::text)) is null as locked;
+
+-- name: unlock_plan_database(database_name)$
+-- Releases the checking database's build lock; returns whether it was held.
+select pg_advisory_unlock(hashtext('catalog.plans.' || :database_name::text)) as unlocked;

@@ -209,3 +209,19 @@ async def test_generic_plan_of_a_skewed_case_reads_far_more_than_the_custom_plan
     assert measured.error is None
     assert measured.same_shape is False
     assert measured.generic_buffers > 10 * measured.custom_buffers
+
+
+async def test_two_runs_at_once_build_the_database_once(admin_url: str) -> None:
+    import asyncio
+
+    database = f"{DATABASE}_concurrent"
+    loader = seed_modules_fixture({"bookstore": bookstore_seed}, ROOT / "queries", scales={"bookstore": 2_000})
+
+    def prepare():  # type: ignore[no-untyped-def]
+        return prepare_database(admin_url, database, ROOT / "schema", loader, 100, quiet, no_progress)
+
+    try:
+        results = await asyncio.gather(prepare(), prepare())
+    finally:
+        await drop_database(admin_url, database)
+    assert sorted(reused for _, reused in results) == [False, True]

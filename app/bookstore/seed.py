@@ -16,7 +16,7 @@ EMPTY_CATEGORIES = 5
 
 
 async def is_empty(conn: asyncpg.Connection) -> bool:
-    return await sql.book_count(conn) == 0
+    return not await sql.has_books(conn)
 
 
 async def load_demo(conn: asyncpg.Connection) -> None:

@@ -1,10 +1,12 @@
 -- Data for demos and scale tests. The synthetic catalogue is deterministic: every value derives
 -- from the row number through hashint8extended, so two loads of the same size are identical.
 
--- name: book_count()$
--- Returns the number of books.
-select count(*) as books
-from bookstore.books;
+-- name: has_books()$
+-- Returns whether there is at least one book (read from the primary key, not a count).
+select exists(
+    select 1
+    from bookstore.books
+) as has_books;
 
 -- name: truncate_bookstore#
 -- Empties every bookstore table and restarts the identities.
@@ -58,12 +60,20 @@ select
 from generate_series(1, :category_count::integer) as g (i);
 
 -- name: synthetic_books(first_id, last_id, author_count)!
--- Inserts books first_id..last_id: skewed authors (a few very large), years, titles, prices, ISBNs.
+-- Inserts books first_id..last_id: skewed authors (a few very large), years, titles with common and
+-- rare words, prices, ISBNs.
 insert into bookstore.books (id, title, author_id, published_year, isbn, price)
 overriding system value
 select
     r.i as id,
-    initcap(r.words[1 + r.h1 % 24]) || ' ' || r.words[25 + r.h2 % 24] || ' ' || r.words[49 + r.h3 % 24] as title,
+    initcap(r.words[1 + r.h1 % 24]) || ' ' || r.words[25 + r.h2 % 24] || ' ' || r.words[49 + r.h3 % 24]
+    || case
+        when r.h4 % 10 < 3
+            then
+                ' ' || r.syllables[1 + r.rare % 20] || r.syllables[1 + (r.rare / 20) % 20]
+                || r.syllables[1 + (r.rare / 400) % 20]
+        else ''
+    end as title,
     1 + floor(:author_count::integer * power(r.u_author, 3))::bigint as author_id,
     (2025 - floor(125 * power(r.u_year, 2)))::smallint as published_year,
     r.isbn12 || (
@@ -81,6 +91,14 @@ from (
         hashint8extended(g.i, 3) & 2147483647 as h1,
         hashint8extended(g.i, 4) & 2147483647 as h2,
         hashint8extended(g.i, 5) & 2147483647 as h3,
+        hashint8extended(g.i, 10) & 2147483647 as h4,
+        -- A long tail of 8,000 made-up words in 30% of titles, skewed like real vocabulary.
+        floor(8000 * power((hashint8extended(g.i, 11) & 2147483647)::double precision / 2147483648.0, 3))::integer
+            as rare,
+        array[
+            'ka', 'lo', 'mi', 'ren', 'tas', 'vo', 'zel', 'dun', 'fi', 'gor',
+            'hal', 'ix', 'jo', 'ku', 'nar', 'pe', 'quo', 'sa', 'tri', 'ul'
+        ] as syllables,
         '978' || lpad(g.i::text, 9, '0') as isbn12,
         array[
             'the', 'a', 'silent', 'last', 'hidden', 'golden', 'broken', 'distant',

@@ -11,7 +11,7 @@ from app.corpus import schemas, service
 from app.corpus.service import CorpusService, corpus_service
 from app.database import Connection, connection
 from app.errors import NotFound
-from app.pagination import Cursor, PageSize, decode_cursor, encode_cursor, page_of, set_next_link
+from app.pagination import Cursor, PageSize, decode_cursor, encode_cursor, linked_page, page_of
 from app.queries import queries, rows
 
 router = APIRouter(lifespan=service.lifespan)
@@ -96,9 +96,7 @@ async def list_paragraphs(
 ) -> list[schemas.Paragraph]:
     after = decode_cursor(cursor, (int,))
     found = await rows(sql.paragraphs_page(conn, after_id=after[0] if after else None, page_size=page_size + 1))
-    page, more = page_of(found, page_size)
-    set_next_link(request, response, [page[-1]["id"]] if more else None)
-    return [_paragraph(r) for r in page]
+    return [_paragraph(r) for r in linked_page(request, response, found, page_size, ("id",))]
 
 
 @router.get("/paragraphs/{paragraph_id}", response_model=schemas.Paragraph, summary="One paragraph")

@@ -1,8 +1,6 @@
 """Concurrency: racing creates never duplicate a name, and a slow query never blocks other requests."""
 
 import asyncio
-import socket
-import threading
 import time
 from collections.abc import Iterator
 
@@ -10,7 +8,6 @@ import aiosql
 import asyncpg
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from app.database import Connection
@@ -18,6 +15,7 @@ from app.main import create_app
 from app.settings import ROOT
 from tests.bookstore.helpers import add_book
 from tests.conftest import make_settings
+from tests.servers import served_in_thread
 
 test_queries = aiosql.from_path(ROOT / "tests" / "sql", "asyncpg")
 
@@ -42,12 +40,6 @@ async def test_racing_creates_share_one_author_and_category(
     assert await conn.fetchval("select count(*) from bookstore.book_category") == 60
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def served_app(database_url: str) -> Iterator[str]:
     """The real app plus a test-only slow endpoint, served by uvicorn on 127.0.0.1 in a thread."""
@@ -57,17 +49,8 @@ def served_app(database_url: str) -> Iterator[str]:
     async def slow(conn: Connection, seconds: float) -> dict[str, bool]:
         return {"slept": await test_queries.hold_connection(conn, seconds=seconds)}
 
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served_in_thread(app) as url:
+        yield url
 
 
 async def test_slow_query_does_not_block_other_requests(served_app: str) -> None:

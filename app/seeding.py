@@ -33,6 +33,8 @@ def print_progress(domain: str) -> Progress:
             end = "\n" if done >= total else ""
         else:
             line, end = f"\r  {domain}: {stage}... {elapsed:.0f}s", "\n"
+        if not sys.stderr.isatty():  # a CI log: one line per step instead of a redrawn line
+            line, end = line.lstrip("\r"), "\n"
         print(line, end=end, file=sys.stderr, flush=True)
 
     return show

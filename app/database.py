@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 from urllib.parse import urlsplit, urlunsplit
 
@@ -45,8 +46,9 @@ async def create_pool(url: str, settings: Settings) -> asyncpg.Pool:
     return pool
 
 
-async def connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
-    """FastAPI dependency: one pooled connection for the request, or a 503 when none comes in time."""
+@asynccontextmanager
+async def borrow(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    """One pooled connection for as long as the block runs, or a 503 when none comes in time."""
     pool: asyncpg.Pool = request.app.state.pool
     timeout = request.app.state.settings.pool_acquire_timeout
     try:
@@ -59,6 +61,12 @@ async def connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
         yield conn
     finally:
         await pool.release(conn)
+
+
+async def connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    """FastAPI dependency: the request's pooled connection (see borrow)."""
+    async with borrow(request) as conn:
+        yield conn
 
 
 # scope="function": the connection goes back to the pool as soon as the handler returns, before the

@@ -1,7 +1,6 @@
 """Corpus endpoints: thin handlers that validate, call the text or dictionary client and a named query,
 and shape the answer. Mounted at /corpus; the shared HTTP client lives for the app (service.lifespan)."""
 
-from contextlib import asynccontextmanager
 from typing import Annotated
 
 import asyncpg
@@ -9,7 +8,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, R
 
 from app.corpus import schemas, service
 from app.corpus.service import CorpusService, corpus_service
-from app.database import Connection, connection
+from app.database import Connection, borrow
 from app.errors import NotFound
 from app.pagination import Cursor, PageSize, decode_cursor, encode_cursor, linked_page, page_of
 from app.queries import queries, rows
@@ -86,7 +85,7 @@ async def dictionary(
 ) -> schemas.Dictionary:
     # Connections are borrowed (with the usual 503 when none is free) only around the two queries,
     # not while the dictionary API is being waited for.
-    words = await service.dictionary(lambda: asynccontextmanager(connection)(request), corpus, exclude_stopwords)
+    words = await service.dictionary(lambda: borrow(request), corpus, exclude_stopwords)
     return schemas.Dictionary.model_validate({"words": words})
 
 

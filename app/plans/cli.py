@@ -50,7 +50,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def target_for(settings: Settings, reports_dir: Path = ROOT / "reports") -> Target:
     """This project's target: its queries/ and schema/, the domain seed modules, the app's session."""
     admin_url = settings.database_url or start_embedded_server(settings.data_dir)
-    config = CheckConfig(queries_dir=settings.queries_dir, schema_dir=settings.schema_dir, reports_dir=reports_dir)
+    # With CATALOG_DOMAINS the checking database holds only those domains, under its own name, so
+    # checking one domain never rebuilds (or waits for) the database of all of them.
+    wanted = settings.domain_filter()
+    database = "catalog_plans" + "".join(f"_{name}" for name in sorted(wanted or ()))
+    config = CheckConfig(
+        queries_dir=settings.queries_dir, schema_dir=settings.schema_dir, reports_dir=reports_dir, database=database
+    )
     loader = seed_modules_fixture(seed_modules(settings), settings.queries_dir)
     return Target(config=config, admin_url=admin_url, loader=loader, app_session=session_settings(settings))
 

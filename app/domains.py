@@ -3,6 +3,7 @@
 import importlib
 from types import ModuleType
 
+from app.errors import ConstraintError
 from app.settings import ROOT, Settings
 
 APP_DIR = ROOT / "app"
@@ -29,3 +30,13 @@ def domain_module(domain: str, module: str) -> ModuleType | None:
     if not (APP_DIR / domain / f"{module}.py").exists():
         return None
     return importlib.import_module(f"app.{domain}.{module}")
+
+
+def domain_constraint_errors(domains: list[str]) -> dict[tuple[str, str], ConstraintError]:
+    """Each domain's CONSTRAINT_ERRORS (app/<domain>/errors.py), keyed by (schema, constraint): schema = domain."""
+    found: dict[tuple[str, str], ConstraintError] = {}
+    for domain in domains:
+        module = domain_module(domain, "errors")
+        for constraint, answer in getattr(module, "CONSTRAINT_ERRORS", {}).items():
+            found[(domain, constraint)] = answer
+    return found

@@ -4,6 +4,8 @@ Every error body is JSON with a human-readable `detail`.
 """
 
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import asyncpg
 from fastapi import FastAPI, Request
@@ -52,13 +54,32 @@ class GatewayTimeout(AppError):
     status_code = 504
 
 
+@dataclass(frozen=True)
+class ConstraintError:
+    """How a domain answers a violation of one of its named constraints.
+
+    A domain lists them in app/<domain>/errors.py as `CONSTRAINT_ERRORS = {"constraint_name": ConstraintError(...)}`;
+    the core finds them there (app/main.py), so no domain edits this file.
+    """
+
+    status: int
+    message: str
+
+
+ConstraintErrors = Mapping[tuple[str, str], ConstraintError]
+"""(schema, constraint name) -> answer, for every mounted domain."""
+
+
 def _error(status_code: int, detail: str, **extra: object) -> JSONResponse:
     return JSONResponse(status_code=status_code, content={"detail": detail, **extra})
 
 
-def _database_error_answer(exc: asyncpg.PostgresError) -> JSONResponse:
+def _database_error_answer(exc: asyncpg.PostgresError, domain_answers: ConstraintErrors | None = None) -> JSONResponse:
     """Map a constraint or data error raised by PostgreSQL to a 4xx naming what broke."""
     constraint = getattr(exc, "constraint_name", None)
+    answer = (domain_answers or {}).get((getattr(exc, "schema_name", None) or "", constraint or ""))
+    if answer is not None:
+        return _error(answer.status, answer.message, constraint=constraint)
     pg_detail = getattr(exc, "detail", None)
     if isinstance(exc, asyncpg.UniqueViolationError):
         return _error(409, f"already exists: {pg_detail or exc}", constraint=constraint)
@@ -86,14 +107,16 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, domain_answers: ConstraintErrors | None = None) -> None:
+    answers: ConstraintErrors = domain_answers or {}
+
     @app.exception_handler(AppError)
     async def app_error(_: Request, exc: AppError) -> JSONResponse:
         return _error(exc.status_code, exc.detail)
 
     @app.exception_handler(asyncpg.PostgresError)
     async def database_error(_: Request, exc: asyncpg.PostgresError) -> JSONResponse:
-        return _database_error_answer(exc)
+        return _database_error_answer(exc, answers)
 
     @app.exception_handler(asyncpg.InterfaceError)
     async def client_side_error(_: Request, exc: asyncpg.InterfaceError) -> JSONResponse:

@@ -9,9 +9,9 @@ from fastapi import FastAPI
 from app import health
 from app.database import create_pool
 from app.database_admin import resolve_database_url
-from app.domains import domain_module, enabled_domains
+from app.domains import domain_constraint_errors, domain_module, enabled_domains
 from app.errors import install_error_handlers
-from app.settings import Settings, get_settings
+from app.settings import DomainSettings, Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await app.state.pool.close()
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *domain_settings: DomainSettings) -> FastAPI:
+    """The app; `domain_settings` replace what domains would read from the environment (tests use this)."""
     settings = settings or get_settings()
     app = FastAPI(
         title="catalog",
@@ -35,9 +36,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    install_error_handlers(app)
+    app.state.domain_settings = {type(given): given for given in domain_settings}
+    domains = enabled_domains(settings)
+    install_error_handlers(app, domain_constraint_errors(domains))
     app.include_router(health.router)
-    for domain in enabled_domains(settings):
+    for domain in domains:
         module = domain_module(domain, "router")
         assert module is not None
         app.include_router(module.router, prefix=f"/{domain}", tags=[domain])

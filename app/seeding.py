@@ -1,9 +1,16 @@
-"""Loading demo and synthetic data, domain by domain (each domain's app/<domain>/seed.py)."""
+"""Loading demo and synthetic data, domain by domain (each domain's app/<domain>/seed.py).
+
+The seed-module contract, in one place: a domain that can seed itself has app/<domain>/seed.py with the
+names of `SeedModule` below. `catalog seed --demo` and `catalog serve` call load_demo where is_empty;
+`catalog seed --<SCALE_OPTION> N` calls clear (with --replace) and load_synthetic; the plan checker loads
+every domain at PLAN_SCALE and fingerprints the module's file and queries/<domain>/seed*.sql, so an edit
+to either rebuilds the checking database.
+"""
 
 import sys
 import time
 from collections.abc import Callable
-from types import ModuleType
+from typing import Protocol, cast
 
 import asyncpg
 
@@ -11,15 +18,36 @@ from app.domains import domain_module, enabled_domains
 from app.settings import Settings
 
 Progress = Callable[[str, int, int], None]
+"""progress(stage, done, total): a step of a load; total 0 for a step of unknown length."""
 
 
-def seed_modules(settings: Settings) -> dict[str, ModuleType]:
+class SeedModule(Protocol):
+    """What app/<domain>/seed.py provides."""
+
+    SCALE_OPTION: str  # `catalog seed --<SCALE_OPTION> N`, e.g. "books"
+    SCALE_HELP: str  # that option's help text
+    PLAN_SCALE: int  # N loaded into the plan-check database
+
+    async def is_empty(self, conn: asyncpg.Connection) -> bool:
+        """True when the domain holds no data (demo data is then loaded by `serve`)."""
+
+    async def load_demo(self, conn: asyncpg.Connection) -> None:
+        """Load the small, real-looking demo data set, in one transaction."""
+
+    async def clear(self, conn: asyncpg.Connection) -> None:
+        """Delete every row of the domain (before a synthetic load with --replace)."""
+
+    async def load_synthetic(self, conn: asyncpg.Connection, count: int, progress: Progress) -> None:
+        """Load N deterministic synthetic rows in SQL, reporting progress, then VACUUM ANALYZE."""
+
+
+def seed_modules(settings: Settings) -> dict[str, SeedModule]:
     """Every enabled domain that can seed itself, by domain name."""
     found = {}
     for domain in enabled_domains(settings):
         module = domain_module(domain, "seed")
         if module is not None:
-            found[domain] = module
+            found[domain] = cast(SeedModule, module)
     return found
 
 

@@ -2,9 +2,11 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from starlette.applications import Starlette
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,21 +29,14 @@ class Settings(BaseSettings):
         default=5.0, description="Seconds a request waits for a connection before it gets a 503."
     )
     statement_timeout_ms: int = Field(default=15_000, description="Per-statement limit for app sessions.")
+    background_drain_seconds: float = Field(
+        default=10.0, description="At shutdown, how long queued background writes (search logs, views) may take."
+    )
     catalog_domains: str | None = Field(
         default=None, description="Comma-separated domains to mount; unset means every domain that exists."
     )
     queries_dir: Path = ROOT / "queries"
     schema_dir: Path = ROOT / "schema"
-
-    corpus_text_url: str = "http://metaphorpsum.com/paragraphs/1/50"
-    corpus_dictionary_url: str = "https://api.dictionaryapi.dev/api/v2/entries/en"
-    corpus_http_timeout: float = 5.0
-    corpus_dictionary_ttl_hours: float = 24.0
-    corpus_unknown_word_ttl_hours: float = 1.0
-    corpus_dictionary_deadline: float = 3.0
-    corpus_dictionary_retry_after: float = Field(
-        default=30.0, description="Seconds the dictionary API is left alone after every lookup in a round failed."
-    )
 
     def domain_filter(self) -> set[str] | None:
         """The domains asked for by CATALOG_DOMAINS, or None for all of them."""
@@ -53,3 +48,26 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+class DomainSettings(BaseSettings):
+    """Base of a domain's own settings, kept in app/<domain>/settings.py, never in this file.
+
+    A subclass sets `model_config = SettingsConfigDict(env_prefix="<DOMAIN>_", env_file=".env", extra="ignore")`,
+    so `CORPUS_TEXT_URL` sets the corpus's `text_url`.
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+
+AnyDomainSettings = TypeVar("AnyDomainSettings", bound=DomainSettings)
+
+
+def domain_settings(app: Starlette, kind: type[AnyDomainSettings]) -> AnyDomainSettings:
+    """This app's instance of a domain's settings: the one given to create_app, else read once from the environment."""
+    known: dict[type[DomainSettings], DomainSettings] = app.state.domain_settings
+    found = known.get(kind)
+    if found is None:
+        found = known[kind] = kind()
+    assert isinstance(found, kind)
+    return found

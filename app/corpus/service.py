@@ -22,7 +22,8 @@ from fastapi import FastAPI, Request
 
 from app.errors import BadGateway, GatewayTimeout
 from app.queries import queries, rows
-from app.settings import Settings
+from app.corpus.settings import CorpusSettings
+from app.settings import domain_settings
 
 log = logging.getLogger(__name__)
 sql = queries.corpus
@@ -52,7 +53,7 @@ class Definition:
 class CorpusService:
     """The shared HTTP client and what the app remembers about the dictionary API between requests."""
 
-    settings: Settings
+    settings: CorpusSettings
     http: httpx.AsyncClient
     dictionary_down_until: float = 0.0
     warming: bool = False
@@ -61,8 +62,8 @@ class CorpusService:
 
     async def fetch_paragraph(self) -> str:
         """One paragraph from the text source; BadGateway or GatewayTimeout naming the source and the failure."""
-        url = self.settings.corpus_text_url
-        timeout = self.settings.corpus_http_timeout
+        url = self.settings.text_url
+        timeout = self.settings.http_timeout
         problem, timed_out = "", False
         for _ in range(ATTEMPTS):
             try:
@@ -89,8 +90,8 @@ class CorpusService:
 
     async def lookup(self, word: str) -> Definition:
         """The dictionary's entry for `word` (found=False on 404); DictionaryError on any failure."""
-        url = f"{self.settings.corpus_dictionary_url.rstrip('/')}/{quote(word, safe='')}"
-        timeout = self.settings.corpus_http_timeout
+        url = f"{self.settings.dictionary_url.rstrip('/')}/{quote(word, safe='')}"
+        timeout = self.settings.http_timeout
         problem = ""
         for _ in range(ATTEMPTS):
             try:
@@ -124,7 +125,7 @@ class CorpusService:
         if not words or not self.dictionary_available():
             return {}
         tasks = {asyncio.create_task(self.lookup(word)): word for word in words}
-        done, pending = await asyncio.wait(tasks, timeout=self.settings.corpus_dictionary_deadline)
+        done, pending = await asyncio.wait(tasks, timeout=self.settings.dictionary_deadline)
         for task in pending:
             task.cancel()
         if pending:
@@ -141,7 +142,7 @@ class CorpusService:
         if failed:
             log.warning("%d of %d dictionary lookups failed, e.g. %s", len(failed), len(tasks), failed[0])
         if not found:
-            retry_after = self.settings.corpus_dictionary_retry_after
+            retry_after = self.settings.dictionary_retry_after
             self.dictionary_down_until = time.monotonic() + retry_after
             log.warning("dictionary API unavailable: answering from the cache for %gs", retry_after)
         return found
@@ -207,15 +208,15 @@ def _phonetic(entry: dict[str, Any]) -> str | None:
 # --- the definitions cache --------------------------------------------------------------------------
 
 
-async def top_words(conn: asyncpg.Connection, settings: Settings, exclude_stopwords: bool) -> list[asyncpg.Record]:
+async def top_words(conn: asyncpg.Connection, settings: CorpusSettings, exclude_stopwords: bool) -> list[asyncpg.Record]:
     """The ten most frequent words with their cached definitions and whether those are fresh."""
     return await rows(
         sql.top_words(
             conn,
             exclude_stopwords=exclude_stopwords,
             word_count=TOP_WORDS,
-            found_ttl_seconds=settings.corpus_dictionary_ttl_hours * 3600,
-            unknown_ttl_seconds=settings.corpus_unknown_word_ttl_hours * 3600,
+            found_ttl_seconds=settings.dictionary_ttl_hours * 3600,
+            unknown_ttl_seconds=settings.unknown_word_ttl_hours * 3600,
         )
     )
 
@@ -278,9 +279,9 @@ async def warm_cache(pool: asyncpg.Pool, service: CorpusService) -> None:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Opens the shared HTTP client for the app's lifetime (the router's lifespan)."""
-    settings: Settings = app.state.settings
+    settings = domain_settings(app, CorpusSettings)
     async with httpx.AsyncClient(
-        timeout=settings.corpus_http_timeout,
+        timeout=settings.http_timeout,
         follow_redirects=True,
         headers={"User-Agent": "catalog-corpus/0.1"},
     ) as http:

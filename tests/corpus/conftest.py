@@ -8,6 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from app.corpus.settings import CorpusSettings
 from app.main import create_app
 from tests.conftest import make_settings
 from tests.corpus.upstream import FakeUpstream, serve
@@ -29,7 +30,7 @@ def upstream(upstream_server: FakeUpstream) -> FakeUpstream:
 CorpusClient = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
 # For the tests of a hanging API only: elsewhere a busy CI machine must not turn a slow answer into a retry.
-SHORT_TIMEOUTS = {"corpus_http_timeout": 0.3, "corpus_dictionary_deadline": 0.8}
+SHORT_TIMEOUTS = {"http_timeout": 0.3, "dictionary_deadline": 0.8}
 
 
 @pytest.fixture
@@ -38,14 +39,15 @@ def corpus_client(database_url: str, upstream: FakeUpstream) -> CorpusClient:
 
     @asynccontextmanager
     async def open_client(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
-        settings: dict[str, Any] = {
-            "corpus_text_url": upstream.text_url,
-            "corpus_dictionary_url": upstream.dictionary_url,
-            "corpus_http_timeout": 5.0,
-            "corpus_dictionary_deadline": 3.0,
-            **overrides,
+        corpus: dict[str, Any] = {
+            "text_url": upstream.text_url,
+            "dictionary_url": upstream.dictionary_url,
+            "http_timeout": 5.0,
+            "dictionary_deadline": 3.0,
         }
-        app: FastAPI = create_app(make_settings(database_url, **settings))
+        core = {key: value for key, value in overrides.items() if key not in CorpusSettings.model_fields}
+        corpus.update({key: value for key, value in overrides.items() if key in CorpusSettings.model_fields})
+        app: FastAPI = create_app(make_settings(database_url, **core), CorpusSettings(**corpus))
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from app.main import create_app
+from app.corpus.settings import CorpusSettings
 from tests.conftest import make_settings
 from tests.corpus.conftest import SHORT_TIMEOUTS, CorpusClient
 from tests.corpus.helpers import store
@@ -136,7 +137,7 @@ async def test_unknown_words_expire_sooner(
 async def test_ttls_come_from_the_settings(
     corpus_client: CorpusClient, upstream: FakeUpstream, conn: asyncpg.Connection
 ) -> None:
-    async with corpus_client(corpus_dictionary_ttl_hours=0, corpus_unknown_word_ttl_hours=0) as api:
+    async with corpus_client(dictionary_ttl_hours=0, unknown_word_ttl_hours=0) as api:
         await fresh_corpus(api, upstream, conn)
         await api.get("/corpus/dictionary")
         await api.get("/corpus/dictionary")
@@ -187,7 +188,7 @@ async def test_dictionary_unreachable(
     conn: asyncpg.Connection,
     upstream: FakeUpstream,
 ) -> None:
-    async with corpus_client(corpus_dictionary_url=closed_url) as api:
+    async with corpus_client(dictionary_url=closed_url) as api:
         await store(api, upstream, *CORPUS)
         started = time.monotonic()
         words = by_word(await api.get("/corpus/dictionary"))
@@ -236,14 +237,13 @@ async def test_two_apps_warming_at_once(
 @pytest.fixture
 def served(database_url: str, upstream: FakeUpstream) -> Iterator[str]:
     """The real app served by uvicorn in a thread, so background tasks run after the response."""
-    settings = make_settings(
-        database_url,
-        corpus_text_url=upstream.text_url,
-        corpus_dictionary_url=upstream.dictionary_url,
-        corpus_http_timeout=1.0,
-        corpus_dictionary_deadline=1.0,
+    corpus = CorpusSettings(
+        text_url=upstream.text_url,
+        dictionary_url=upstream.dictionary_url,
+        http_timeout=1.0,
+        dictionary_deadline=1.0,
     )
-    with served_in_thread(create_app(settings)) as url:
+    with served_in_thread(create_app(make_settings(database_url), corpus)) as url:
         yield url
 
 

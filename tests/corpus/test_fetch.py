@@ -116,7 +116,7 @@ async def test_unreachable_source_is_502(
     closed_url: str,
     conn: asyncpg.Connection,
 ) -> None:
-    async with corpus_client(corpus_text_url=closed_url) as api:
+    async with corpus_client(text_url=closed_url) as api:
         response = await api.post("/corpus/fetch")
     assert_error(response, 502, "text source", closed_url, "could not be reached")
     assert await nothing_stored(conn)

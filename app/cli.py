@@ -30,13 +30,16 @@ async def _migrate(conn: asyncpg.Connection, settings: Settings, show_status: bo
     if show_status:
         state = await migrations.status(conn, settings.schema_dir)
         for name in state.applied:
-            print(f"applied  {name}" + ("  (EDITED after it was applied)" if name in state.edited else ""))
+            edited = "  (EDITED after it was applied)" if name in state.edited else ""
+            print(f"applied  {state.modes[name]:<14}  {name}{edited}")
         for name in state.pending:
-            print(f"pending  {name}")
+            print(f"pending  {state.modes[name]:<14}  {name}")
         for name in state.unknown:
-            print(f"unknown  {name}  (applied, but no longer in {settings.schema_dir.name}/)")
+            print(f"unknown  {'':<14}  {name}  (applied, but no longer in {settings.schema_dir.name}/)")
+        for index in await migrations.invalid_indexes(conn):
+            print(f"INVALID  index {index.qualified} on {index.table_name}: a failed concurrent build; migrate retries")
         return 1 if state.edited else 0
-    applied = await migrations.migrate(conn, settings.schema_dir)
+    applied = await migrations.migrate(conn, settings.schema_dir, say)
     say(f"applied {', '.join(applied)}" if applied else "schema is up to date")
     return 0
 

@@ -81,3 +81,152 @@ async def test_ready_is_503_while_a_migration_is_pending(database_url: str, sche
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
             assert_error(await client.get("/ready"), 503, "9003_pending.sql")
             assert (await client.get("/health")).status_code == 200
+
+
+# Online migrations: `-- catalog: no-transaction` files.
+
+ONLINE = "-- catalog: no-transaction\n"
+
+
+def test_statements_are_split_minding_comments_and_quotes() -> None:
+    text = (
+        "-- a comment; with a semicolon\n"
+        "create function f() returns text language sql as $body$ select 'a;b' $body$;\n"
+        "/* block; /* nested; */ */ select 'it''s; fine', \"odd;name\";\n"
+    )
+    statements = migrations.sql_statements(text)
+    assert len(statements) == 2
+    assert statements[0].startswith("create function") and "'a;b'" in statements[0]
+    assert migrations.sql_statements(ONLINE + "create index concurrently i on t (a)\n") == [
+        "create index concurrently i on t (a)"
+    ]
+
+
+async def test_status_shows_each_files_mode(conn: asyncpg.Connection, schema_copy: Path) -> None:
+    (schema_copy / "9000_table.sql").write_text("create table public.t (a bigint);\n")
+    (schema_copy / "9001_index.sql").write_text(ONLINE + "create index concurrently t_a_idx on public.t (a);\n")
+    state = await migrations.status(conn, schema_copy)
+    assert state.modes["9000_table.sql"] == "transaction"
+    assert state.modes["9001_index.sql"] == "no-transaction"
+
+
+async def test_online_file_with_two_statements_is_refused_by_name(conn: asyncpg.Connection, schema_copy: Path) -> None:
+    (schema_copy / "9000_table.sql").write_text("create table public.t (a bigint);\n")
+    (schema_copy / "9001_two.sql").write_text(
+        ONLINE + "set lock_timeout = '1s';\ncreate index concurrently t_a_idx on public.t (a);\n"
+    )
+    with pytest.raises(migrations.MigrationError, match=r"9001_two.sql .*exactly one statement"):
+        await migrations.migrate(conn, schema_copy)
+    # Refused before anything ran: the earlier pending file is not applied either.
+    assert await conn.fetchval("select to_regclass('public.t')") is None
+
+
+async def test_online_file_runs_outside_a_transaction_and_is_recorded(
+    conn: asyncpg.Connection, schema_copy: Path
+) -> None:
+    (schema_copy / "9000_table.sql").write_text("create table public.t (a bigint);\n")
+    (schema_copy / "9001_index.sql").write_text(ONLINE + "create index concurrently t_a_idx on public.t (a);\n")
+    (schema_copy / "9002_after.sql").write_text("create table public.after_index (id bigint primary key);\n")
+    assert (await migrations.migrate(conn, schema_copy))[-3:] == ["9000_table.sql", "9001_index.sql", "9002_after.sql"]
+    assert await conn.fetchval("select indisvalid from pg_index where indexrelid = 'public.t_a_idx'::regclass")
+    assert (await migrations.status(conn, schema_copy)).pending == []
+    # The session's own timeouts are put back after the online statement.
+    assert await conn.fetchval("select current_setting('statement_timeout')") == "0"
+    assert await conn.fetchval("select current_setting('lock_timeout')") == "0"
+
+
+async def _insert_forever(url: str, stop: asyncio.Event, counts: list[int], errors: list[BaseException]) -> None:
+    """A writer: one insert after another (each its own transaction) until told to stop."""
+    writer = await asyncpg.connect(url)
+    try:
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(writer.execute("insert into public.busy (code) values (random() * 1e6)"), 30)
+            except (asyncpg.PostgresError, TimeoutError) as exc:
+                errors.append(exc)
+                return
+            counts[0] += 1
+    finally:
+        await writer.close()
+
+
+async def test_concurrent_index_on_a_table_being_written_does_not_block_writers(
+    database_url: str, conn: asyncpg.Connection, schema_copy: Path
+) -> None:
+    (schema_copy / "9000_busy.sql").write_text(
+        "create table public.busy (id bigint generated always as identity primary key, code bigint not null);\n"
+    )
+    await migrations.migrate(conn, schema_copy)
+    await conn.execute("insert into public.busy (code) select g from generate_series(1, 200000) as g")
+    (schema_copy / "9001_busy_code.sql").write_text(
+        ONLINE + "create index concurrently busy_code_idx on public.busy (code);\n"
+    )
+
+    stop, counts, errors = asyncio.Event(), [0], []
+    writers = [asyncio.create_task(_insert_forever(database_url, stop, counts, errors)) for _ in range(2)]
+    # A transaction that wrote to the table and stays open: the build must wait for it to end,
+    # which holds the migration in its build phase while we watch the writers.
+    held = await asyncpg.connect(database_url)
+    monitor = await asyncpg.connect(database_url)
+    try:
+        held_tx = held.transaction()
+        await held_tx.start()
+        await held.execute("insert into public.busy (code) values (-1)")
+        migration = asyncio.create_task(migrations.migrate(conn, schema_copy))
+
+        async def building() -> None:
+            while not await monitor.fetchval(
+                "select count(*) from pg_stat_progress_create_index where relid = 'public.busy'::regclass"
+            ):
+                await asyncio.sleep(0.02)
+
+        await asyncio.wait_for(building(), 30)
+        during = counts[0]
+
+        async def writers_progress() -> None:
+            while counts[0] < during + 50 and not errors:
+                await asyncio.sleep(0.02)
+
+        await asyncio.wait_for(writers_progress(), 60)
+        assert not migration.done(), "the build finished before the writers were watched"
+        await held_tx.commit()
+        assert await asyncio.wait_for(migration, 120) == ["9001_busy_code.sql"]
+    finally:
+        stop.set()
+        await asyncio.gather(*writers)
+        await held.close()
+        await monitor.close()
+
+    assert errors == []
+    assert counts[0] >= during + 50
+    assert await conn.fetchval("select indisvalid from pg_index where indexrelid = 'public.busy_code_idx'::regclass")
+    # Every row written during the build is in the index: an index-only count agrees with the table.
+    await conn.execute("set enable_seqscan = off")
+    assert await conn.fetchval("select count(*) from public.busy where code >= -1") == await conn.fetchval(
+        "select count(*) from public.busy"
+    )
+
+
+async def test_failed_concurrent_index_is_dropped_and_retried_on_the_next_migrate(
+    conn: asyncpg.Connection, schema_copy: Path
+) -> None:
+    (schema_copy / "9000_codes.sql").write_text(
+        "create table public.codes (id bigint primary key, code text not null);\n"
+        "insert into public.codes values (1, 'a'), (2, 'b'), (3, 'a');\n"
+    )
+    (schema_copy / "9001_codes_unique.sql").write_text(
+        ONLINE + "create unique index concurrently codes_code_key on public.codes (code);\n"
+    )
+    with pytest.raises(migrations.MigrationError, match=r"(?s)9001_codes_unique.sql.*INVALID index public.codes_code_key"):
+        await migrations.migrate(conn, schema_copy)
+    assert [i.qualified for i in await migrations.invalid_indexes(conn)] == ["public.codes_code_key"]
+    state = await migrations.status(conn, schema_copy)
+    assert "9000_codes.sql" in state.applied and state.pending == ["9001_codes_unique.sql"]
+
+    await conn.execute("delete from public.codes where id = 3")
+    heard: list[str] = []
+    assert await migrations.migrate(conn, schema_copy, heard.append) == ["9001_codes_unique.sql"]
+    assert len(heard) == 1 and "public.codes_code_key" in heard[0] and "INVALID" in heard[0]
+    assert await migrations.invalid_indexes(conn) == []
+    with pytest.raises(asyncpg.UniqueViolationError):
+        await conn.execute("insert into public.codes values (4, 'a')")

@@ -31,3 +31,32 @@ values (:filename, :checksum);
 -- name: migrations_table_exists()$
 -- Returns whether the migrations table exists yet.
 select to_regclass('public.schema_migrations') is not null as present;
+
+-- name: invalid_indexes()
+-- Returns every index left INVALID (by a failed `create index concurrently` or `reindex concurrently`).
+select
+    ns.nspname as schema_name,
+    idx.relname as index_name,
+    tbl.relname as table_name
+from pg_catalog.pg_index as pi
+inner join pg_catalog.pg_class as idx on pi.indexrelid = idx.oid
+inner join pg_catalog.pg_class as tbl on pi.indrelid = tbl.oid
+inner join pg_catalog.pg_namespace as ns on idx.relnamespace = ns.oid
+where not pi.indisvalid
+order by ns.nspname, idx.relname;
+
+-- name: drop_index_statement(schema_name, index_name)$
+-- Returns a `drop index concurrently` statement for one index, its names quoted by PostgreSQL.
+select format('drop index concurrently if exists %I.%I', :schema_name::text, :index_name::text) as statement;
+
+-- name: session_timeouts()^
+-- Returns this session's lock_timeout and statement_timeout, to be put back after an online migration.
+select
+    current_setting('lock_timeout') as lock_timeout,
+    current_setting('statement_timeout') as statement_timeout;
+
+-- name: set_session_timeouts(lock_value, statement_value)^
+-- Sets lock_timeout and statement_timeout for this session (not only a transaction); returns them.
+select
+    set_config('lock_timeout', :lock_value::text, false) as lock_timeout,
+    set_config('statement_timeout', :statement_value::text, false) as statement_timeout;

@@ -1,0 +1,1 @@
+"""Inventory: products in categories, stock kept by an append-only movement ledger (issue #8)."""

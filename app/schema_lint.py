@@ -1,0 +1,218 @@
+"""Schema lints: what a DBA checks when reviewing the schema as a whole (`catalog lint-schema`).
+
+The lints read pg_catalog on a database migrated from schema/ (queries/core/schema_lint.sql).
+Each finding names the object and the fix. An accepted exception is a comment in the migration,
+next to the object, with its reason:
+
+    -- schema-lint: allow narrow-primary-key shop.countries.id: about 250 rows, never grows
+
+and is shown in the report instead of failing it.
+"""
+
+import os
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import asyncpg
+
+from app import migrations
+from app.database import with_database
+from app.database_admin import create_database, drop_database, resolve_database_url
+from app.embedded import start_embedded_server
+from app.queries import queries, rows
+from app.settings import Settings
+
+ALLOW = re.compile(r"--\s*schema-lint:\s*allow\s+(?P<rule>[a-z-]+)\s+(?P<object>[^\s:]+)\s*:\s*(?P<reason>\S.*)$")
+SEQUENCE_USED_FRACTION = 0.5
+
+RULES = {
+    "fk-without-index": "a foreign key no index starts with: deleting or updating a parent row scans the child table",
+    "redundant-index": "an index whose key is a prefix of another's: every write pays for it, no read needs it",
+    "no-primary-key": "a table without a primary key: rows cannot be addressed, logical replication cannot update",
+    "narrow-primary-key": "an integer or smallint primary key: a growing table runs out of ids",
+    "serial-primary-key": "a serial primary key: its sequence is a separate object with its own permissions",
+    "timestamp-without-time-zone": "a timestamp without time zone: the same instant reads differently per session",
+    "varchar": "a varchar(n) or char(n): the length is a type change to alter, a check constraint is not",
+    "nullable-foreign-key": "a nullable foreign-key column: is a row without a parent really meaningful?",
+    "sequence-near-limit": "a sequence past half its range",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One object breaking one rule, with the fix; `accepted` holds the reason of an exception."""
+
+    rule: str
+    object_name: str
+    problem: str
+    fix: str
+    accepted: str | None = None
+    accepted_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Allowance:
+    rule: str
+    object_name: str
+    reason: str
+    where: str
+
+
+def allowances(schema_dir: Path) -> list[Allowance]:
+    """Every `-- schema-lint: allow <rule> <object>: <reason>` comment in the migration files."""
+    found = []
+    for path in sorted(schema_dir.glob("*.sql")):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            match = ALLOW.search(line)
+            if match:
+                found.append(
+                    Allowance(match["rule"], match["object"].lower(), match["reason"].strip(), f"{path.name}:{number}")
+                )
+    return found
+
+
+async def findings(conn: asyncpg.Connection) -> list[Finding]:
+    """Every rule's findings on the database `conn` is connected to."""
+    found: list[Finding] = []
+    for r in await rows(queries.core.lint_unindexed_foreign_keys(conn)):
+        columns = ", ".join(r["column_names"])
+        found.append(
+            Finding(
+                "fk-without-index",
+                r["object_name"],
+                f"no index on {r['table_name']} starts with ({columns})",
+                f"create index concurrently on {r['table_name']} ({columns}) in a `-- catalog: no-transaction` file",
+            )
+        )
+    for r in await rows(queries.core.lint_redundant_indexes(conn)):
+        how = "duplicates" if r["same_columns"] else "is a prefix of"
+        found.append(
+            Finding(
+                "redundant-index",
+                r["object_name"],
+                f"{how} {r['covering_index']} on {r['table_name']} (same predicate)",
+                f"drop index concurrently {r['object_name']} (reads can use {r['covering_index']})",
+            )
+        )
+    for r in await rows(queries.core.lint_tables_without_primary_key(conn)):
+        found.append(
+            Finding(
+                "no-primary-key",
+                r["object_name"],
+                "the table has no primary key",
+                "add `id bigint generated always as identity primary key`, or a primary key on its natural key",
+            )
+        )
+    for r in await rows(queries.core.lint_narrow_primary_keys(conn)):
+        if r["is_narrow"]:
+            found.append(
+                Finding(
+                    "narrow-primary-key",
+                    r["object_name"],
+                    f"primary key of type {r['column_type']} (at most 2,147,483,647 ids, 32,767 for smallint)",
+                    "use bigint (changing it later rewrites the table and every referencing one)",
+                )
+            )
+        if r["is_serial"]:
+            found.append(
+                Finding(
+                    "serial-primary-key",
+                    r["object_name"],
+                    "filled by a serial sequence",
+                    "use `bigint generated always as identity`",
+                )
+            )
+    for r in await rows(queries.core.lint_column_types(conn)):
+        if r["rule"] == "varchar":
+            fix = "use text with `check (char_length(column) <= n)`"
+        else:
+            fix = "use timestamptz"
+        found.append(Finding(r["rule"], r["object_name"], f"column of type {r['column_type']}", fix))
+    for r in await rows(queries.core.lint_nullable_foreign_keys(conn)):
+        found.append(
+            Finding(
+                "nullable-foreign-key",
+                r["object_name"],
+                f"allows NULL (foreign key {r['constraint_name']})",
+                "add `not null` if every row has a parent, else accept it with the reason",
+            )
+        )
+    for r in await rows(queries.core.lint_sequences_near_limit(conn, used_fraction=SEQUENCE_USED_FRACTION)):
+        used = r["last_value"] / r["max_value"]
+        found.append(
+            Finding(
+                "sequence-near-limit",
+                r["object_name"],
+                f"at {r['last_value']:,} of {r['max_value']:,} ({used:.0%}) for {r['data_type']}",
+                "move the column and the sequence to bigint before it runs out",
+            )
+        )
+    return found
+
+
+def apply_allowances(found: list[Finding], allowed: list[Allowance]) -> tuple[list[Finding], list[Allowance]]:
+    """Findings with their accepted reasons filled in, and the allowances that matched nothing."""
+    by_key = {(a.rule, a.object_name): a for a in allowed}
+    used: set[tuple[str, str]] = set()
+    result = []
+    for finding in found:
+        key = (finding.rule, finding.object_name.lower())
+        allowance = by_key.get(key)
+        if allowance:
+            used.add(key)
+            finding = replace(finding, accepted=allowance.reason, accepted_at=allowance.where)
+        result.append(finding)
+    return result, [a for a in allowed if (a.rule, a.object_name) not in used]
+
+
+def render(found: list[Finding], unused: list[Allowance]) -> str:
+    """The report: failures with their fixes, then accepted exceptions with their reasons."""
+    failing = [f for f in found if not f.accepted]
+    accepted = [f for f in found if f.accepted]
+    lines = []
+    for f in failing:
+        lines.append(f"FAIL {f.rule} {f.object_name}: {f.problem}\n     fix: {f.fix}")
+    for f in accepted:
+        lines.append(f"accepted {f.rule} {f.object_name}: {f.problem}\n     reason ({f.accepted_at}): {f.accepted}")
+    for a in unused:
+        lines.append(f"note: {a.where} allows {a.rule} {a.object_name}, which no longer has that finding")
+    verdict = "FAILED" if failing else "passed"
+    lines.append(f"lint-schema: {verdict}: {len(failing)} finding(s), {len(accepted)} accepted exception(s)")
+    return "\n".join(lines)
+
+
+async def lint(conn: asyncpg.Connection, schema_dir: Path) -> tuple[list[Finding], list[Allowance]]:
+    """Lint the database `conn` is connected to, with the exceptions written in `schema_dir`."""
+    return apply_allowances(await findings(conn), allowances(schema_dir))
+
+
+async def lint_fresh_database(settings: Settings) -> tuple[list[Finding], list[Allowance]]:
+    """Migrate a new, empty database from schema/ on the app's server, lint it, drop it."""
+    admin_url = settings.database_url or start_embedded_server(settings.data_dir)
+    name = f"catalog_lint_schema_{os.getpid()}"
+    await drop_database(admin_url, name)
+    await create_database(admin_url, name)
+    try:
+        conn = await asyncpg.connect(with_database(admin_url, name))
+        try:
+            await migrations.migrate(conn, settings.schema_dir)
+            return await lint(conn, settings.schema_dir)
+        finally:
+            await conn.close()
+    finally:
+        await drop_database(admin_url, name)
+
+
+async def command(settings: Settings, live: bool) -> int:
+    """`catalog lint-schema [--live]`: print the report; 1 when a finding has no accepted reason."""
+    if live:
+        conn = await asyncpg.connect(await resolve_database_url(settings))
+        try:
+            found, unused = await lint(conn, settings.schema_dir)
+        finally:
+            await conn.close()
+    else:
+        found, unused = await lint_fresh_database(settings)
+    print(render(found, unused))
+    return 1 if any(not f.accepted for f in found) else 0

@@ -1,0 +1,1 @@
+"""Generated typed queries of queries/cookbook/ (see sql.py)."""

@@ -1,0 +1,387 @@
+"""Cookbook endpoints: thin handlers that validate, call a named query, and shape the answer.
+
+Mounted at /cookbook; the old recipe service's clients use that as their base URL unchanged.
+"""
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import asyncpg
+from fastapi import APIRouter, BackgroundTasks, FastAPI, Path, Query, Request, Response, status
+
+from app.background import BatchWriter, running
+from app.cookbook import schemas
+from app.database import Connection
+from app.errors import NotFound, Unprocessable
+from app.pagination import Cursor, PageSize, decode_cursor, encode_cursor, linked_page, page_of
+from app.queries import queries, rows
+
+sql = queries.cookbook
+
+View = tuple[int, datetime]
+
+
+async def write_views(conn: asyncpg.Connection, views: list[View]) -> None:
+    """One statement for every view queued since the last write: log rows plus one counter update per recipe."""
+    await sql.record_views(conn, recipe_ids=[v[0] for v in views], viewed_ats=[v[1] for v in views])
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The view writer runs as long as the app and is drained at shutdown."""
+    writer = BatchWriter[View]("cookbook recipe views", write_views)
+    app.state.cookbook_views = writer
+    async with running(writer, app.state.pool, app.state.settings.background_drain_seconds):
+        yield
+
+
+router = APIRouter(lifespan=lifespan)
+
+Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
+FilterId = Annotated[int | None, Query(ge=1, le=2**63 - 1)]
+FilterIds = Annotated[list[int] | None, Query(max_length=20)]
+FilterName = Annotated[str | None, Query(min_length=1, max_length=100)]
+FilterNames = Annotated[list[str] | None, Query(max_length=20)]
+MAX_HAVE = 100
+
+
+def _summary(row: asyncpg.Record) -> schemas.RecipeSummary:
+    return schemas.RecipeSummary.model_validate(dict(row))
+
+
+def _recipe(row: asyncpg.Record) -> schemas.Recipe:
+    return schemas.Recipe.model_validate({**dict(row), "ingredient_details": json.loads(row["ingredient_details"])})
+
+
+def _check_ids(name: str, ids: list[int] | None) -> list[int]:
+    for value in ids or []:
+        if not 1 <= value < 2**63:
+            raise Unprocessable(f"{name}: {value} is not a valid id")
+    return list(dict.fromkeys(ids or []))
+
+
+def _check_names(name: str, names: list[str] | None) -> list[str]:
+    cleaned = [n.strip() for n in names or []]
+    for value in cleaned:
+        if not 1 <= len(value) <= 100:
+            raise Unprocessable(f"{name}: a name has 1 to 100 characters")
+    return cleaned
+
+
+async def _ingredient_ids(conn: asyncpg.Connection, ids: list[int], names: list[str]) -> list[int] | None:
+    """The ids the id and name filters stand for; None when a name matches no ingredient."""
+    wanted = list(ids)
+    if names:
+        found = {r["name_key"]: r["id"] for r in await rows(sql.ingredients_by_names(conn, names=names))}
+        for name in names:
+            if name.lower() not in found:
+                return None
+            wanted.append(found[name.lower()])
+    return list(dict.fromkeys(wanted))
+
+
+async def _search(
+    conn: asyncpg.Connection,
+    category_id: int | None,
+    category: str | None,
+    ingredient_ids: list[int] | None,
+    ingredient_names: list[str] | None,
+    page_size: int,
+    cursor: str | None,
+) -> schemas.RecipeList:
+    """Newest recipes matching every filter. With ingredients, the page is read from the rarest
+    ingredient's links (or the category's recipes when the category is rarer still)."""
+    after = decode_cursor(cursor, (int,))
+    after_id = after[0] if after else None
+    empty = schemas.RecipeList(recipes=[], next_cursor=None)
+    if category is not None:
+        found_category = await sql.category_id_by_name(conn, name=category.strip())
+        if found_category is None or (category_id is not None and found_category != category_id):
+            return empty
+        category_id = found_category
+    wanted = await _ingredient_ids(
+        conn, _check_ids("ingredient_id", ingredient_ids), _check_names("ingredient", ingredient_names)
+    )
+    if wanted is None:
+        return empty
+    use_driver = False
+    if wanted:
+        frequencies = await rows(sql.ingredient_frequencies(conn, ingredient_ids=wanted))
+        rarest = frequencies[0]
+        use_driver = category_id is None or rarest["recipe_count"] <= await sql.category_size(
+            conn, category_id=category_id
+        )
+    if use_driver:
+        others = [r["ingredient_id"] for r in frequencies[1:]]
+        found = await rows(
+            sql.recipes_by_ingredient_page(
+                conn,
+                driver_id=rarest["ingredient_id"],
+                other_ids=others,
+                category_id=category_id,
+                after_id=after_id,
+                page_size=page_size + 1,
+            )
+        )
+    else:
+        found = await rows(
+            sql.recipes_page(
+                conn, category_id=category_id, ingredient_ids=wanted, after_id=after_id, page_size=page_size + 1
+            )
+        )
+    page, more = page_of(found, page_size)
+    return schemas.RecipeList(
+        recipes=[_summary(r) for r in page], next_cursor=encode_cursor([page[-1]["id"]]) if more else None
+    )
+
+
+@router.get(
+    "/recipes/search", response_model=schemas.RecipeList, summary="Search recipes by category and ingredients"
+)
+async def search_recipes(
+    conn: Connection,
+    category_id: FilterId = None,
+    category: Annotated[FilterName, Query(description="Category name, case-insensitive exact match.")] = None,
+    ingredient_id: Annotated[FilterIds, Query(description="Repeat for recipes containing all of them.")] = None,
+    ingredient: Annotated[FilterNames, Query(description="Ingredient name (any case, exact); may repeat.")] = None,
+    page_size: PageSize = 20,
+    cursor: Cursor = None,
+) -> schemas.RecipeList:
+    return await _search(conn, category_id, category, ingredient_id, ingredient, page_size, cursor)
+
+
+@router.get("/recipes", response_model=schemas.RecipeList, summary="List recipes, newest first (older clients)")
+async def list_recipes(
+    conn: Connection,
+    ingredient: Annotated[FilterNames, Query(description="Ingredient name (any case, exact); may repeat.")] = None,
+    ingredient_id: FilterIds = None,
+    category_id: FilterId = None,
+    category: FilterName = None,
+    page_size: PageSize = 20,
+    cursor: Cursor = None,
+) -> schemas.RecipeList:
+    return await _search(conn, category_id, category, ingredient_id, ingredient, page_size, cursor)
+
+
+@router.get(
+    "/recipes/cookable",
+    response_model=schemas.CookableList,
+    summary="Recipes you can cook with what you have (or missing at most max_missing ingredients)",
+)
+async def cookable_recipes(
+    conn: Connection,
+    have: Annotated[list[int] | None, Query(max_length=MAX_HAVE, description="Ingredient ids you have.")] = None,
+    have_names: Annotated[list[str] | None, Query(max_length=MAX_HAVE, description="Ingredient names.")] = None,
+    max_missing: Annotated[int, Query(ge=0, le=3)] = 0,
+    page_size: PageSize = 20,
+    cursor: Cursor = None,
+) -> schemas.CookableList:
+    after = decode_cursor(cursor, (int, int, int))
+    if not have and not have_names:
+        raise Unprocessable("have: give at least one ingredient id (have=) or name (have_names=)")
+    ids = _check_ids("have", have)
+    names = _check_names("have_names", have_names)
+    if names:
+        found = await rows(sql.ingredients_by_names(conn, names=names))
+        ids = list(dict.fromkeys(ids + [r["id"] for r in found]))
+    found_rows = await rows(
+        sql.cookable_page(
+            conn,
+            have_ids=ids,
+            max_missing=max_missing,
+            after_missing=after[0] if after else None,
+            after_views=after[1] if after else None,
+            after_id=after[2] if after else None,
+            page_size=page_size + 1,
+        )
+    )
+    page, more = page_of(found_rows, page_size)
+    last = page[-1] if page else None
+    return schemas.CookableList(
+        recipes=[
+            schemas.CookableRecipe.model_validate({**dict(r), "missing": json.loads(r["missing"])}) for r in page
+        ],
+        next_cursor=encode_cursor([last["missing_count"], last["view_count"], last["id"]]) if more and last else None,
+    )
+
+
+@router.get("/recipes/popular", response_model=list[schemas.RecipeSummary], summary="Most viewed recipes first")
+async def popular_recipes(
+    request: Request, response: Response, conn: Connection, page_size: PageSize = 20, cursor: Cursor = None
+) -> list[schemas.RecipeSummary]:
+    after = decode_cursor(cursor, (int, int))
+    found = await rows(
+        sql.popular_page(
+            conn,
+            after_views=after[0] if after else None,
+            after_id=after[1] if after else None,
+            page_size=page_size + 1,
+        )
+    )
+    page = linked_page(request, response, found, page_size, ("view_count", "id"))
+    return [_summary(r) for r in page]
+
+
+@router.get("/recipes/{recipe_id}", response_model=schemas.Recipe, summary="One recipe (counts one view)")
+async def get_recipe(
+    recipe_id: Id, request: Request, background: BackgroundTasks, conn: Connection
+) -> schemas.Recipe:
+    row = await sql.recipe_by_id(conn, recipe_id=recipe_id)
+    if row is None:
+        raise NotFound(f"recipe {recipe_id} does not exist")
+    # Queued after the response is sent; the batch writer records it (log row and counter) with others.
+    background.add_task(request.app.state.cookbook_views.add, (recipe_id, datetime.now(UTC)))
+    return _recipe(row)
+
+
+async def _check_category(conn: asyncpg.Connection, category_id: int) -> None:
+    if await sql.category_by_id(conn, category_id=category_id) is None:
+        raise Unprocessable(f"category_id: category {category_id} does not exist")
+
+
+async def _write_ingredients(conn: asyncpg.Connection, recipe_id: int, lines: list[schemas.IngredientLine]) -> None:
+    """Replace the recipe's ingredient links (new names become ingredients); unknown ids are a 422."""
+    given_ids = [line.ingredient_id for line in lines if line.ingredient_id is not None]
+    unknown = [r["id"] for r in await rows(sql.unknown_ingredient_ids(conn, ingredient_ids=given_ids))]
+    if unknown:
+        listed = ", ".join(str(i) for i in dict.fromkeys(unknown))
+        raise Unprocessable(f"ingredients: no ingredient has id {listed}")
+    names = [line.name for line in lines if line.name is not None]
+    by_name: dict[str, int] = {}
+    if names:
+        by_name = {r["name_key"]: r["id"] for r in await rows(sql.upsert_ingredients(conn, names=names))}
+    ids: list[int] = []
+    for line in lines:
+        found = line.ingredient_id if line.ingredient_id is not None else by_name.get((line.name or "").lower())
+        if found is None:
+            raise Unprocessable(f"ingredients: the name {line.name!r} could not be matched")
+        ids.append(found)
+    await sql.unlink_recipe_ingredients(conn, recipe_id=recipe_id)
+    await sql.link_recipe_ingredients(
+        conn,
+        recipe_id=recipe_id,
+        ingredient_ids=ids,
+        quantities=[line.quantity for line in lines],
+        units=[line.unit for line in lines],
+    )
+
+
+async def _create(body: schemas.RecipeCreate, conn: asyncpg.Connection) -> schemas.Recipe:
+    async with conn.transaction():
+        await _check_category(conn, body.category_id)
+        recipe_id = await sql.insert_recipe(
+            conn,
+            title=body.title,
+            description=body.description,
+            instructions=body.instructions,
+            category_id=body.category_id,
+            servings=body.servings,
+            prep_minutes=body.prep_minutes,
+            cook_minutes=body.cook_minutes,
+        )
+        await _write_ingredients(conn, recipe_id, body.ingredient_lines() or [])
+        row = await sql.recipe_by_id(conn, recipe_id=recipe_id)
+    return _recipe(row)
+
+
+@router.post("/recipes", response_model=schemas.Recipe, status_code=status.HTTP_201_CREATED, summary="Add a recipe")
+async def create_recipe(body: schemas.RecipeCreate, conn: Connection) -> schemas.Recipe:
+    return await _create(body, conn)
+
+
+@router.post(
+    "/recipes/", response_model=schemas.Recipe, status_code=status.HTTP_201_CREATED, include_in_schema=False
+)
+async def create_recipe_slash(body: schemas.RecipeCreate, conn: Connection) -> schemas.Recipe:
+    """The same as POST /recipes: older clients post to the path with a trailing slash (no redirect)."""
+    return await _create(body, conn)
+
+
+@router.patch("/recipes/{recipe_id}", response_model=schemas.Recipe, summary="Change some fields of a recipe")
+async def update_recipe(recipe_id: Id, body: schemas.RecipeUpdate, conn: Connection) -> schemas.Recipe:
+    changes: dict[str, Any] = body.changes()
+    lines = body.ingredient_lines()
+    async with conn.transaction():
+        if body.category_id is not None:
+            await _check_category(conn, body.category_id)
+        if await sql.update_recipe(conn, recipe_id=recipe_id, changes=json.dumps(changes)) is None:
+            raise NotFound(f"recipe {recipe_id} does not exist")
+        if lines is not None:
+            await _write_ingredients(conn, recipe_id, lines)
+        row = await sql.recipe_by_id(conn, recipe_id=recipe_id)
+    return _recipe(row)
+
+
+@router.delete("/recipes/{recipe_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a recipe")
+async def delete_recipe(recipe_id: Id, conn: Connection) -> Response:
+    if await sql.delete_recipe(conn, recipe_id=recipe_id) is None:
+        raise NotFound(f"recipe {recipe_id} does not exist")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/ingredients", response_model=list[schemas.Named], summary="List ingredients by name")
+async def list_ingredients(
+    request: Request,
+    response: Response,
+    conn: Connection,
+    name: Annotated[str | None, Query(min_length=1, max_length=100, description="Name prefix, any case.")] = None,
+    page_size: PageSize = 20,
+    cursor: Cursor = None,
+) -> list[schemas.Named]:
+    after = decode_cursor(cursor, (str,))
+    found = await rows(
+        sql.ingredients_page(
+            conn, name_prefix=name, after_name_key=after[0] if after else None, page_size=page_size + 1
+        )
+    )
+    page = linked_page(request, response, found, page_size, ("name_key",))
+    return [schemas.Named.model_validate(dict(r)) for r in page]
+
+
+@router.post(
+    "/ingredients", response_model=schemas.Named, status_code=status.HTTP_201_CREATED, summary="Add an ingredient"
+)
+async def create_ingredient(body: schemas.NameCreate, conn: Connection) -> schemas.Named:
+    return schemas.Named.model_validate(dict(await sql.insert_ingredient(conn, name=body.name)))
+
+
+@router.delete(
+    "/ingredients/{ingredient_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove an ingredient (409 while a recipe uses it)",
+)
+async def delete_ingredient(ingredient_id: Id, conn: Connection) -> Response:
+    if await sql.delete_ingredient(conn, ingredient_id=ingredient_id) is None:
+        raise NotFound(f"ingredient {ingredient_id} does not exist")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/categories", response_model=list[schemas.Named], summary="List categories by name")
+async def list_categories(
+    request: Request, response: Response, conn: Connection, page_size: PageSize = 20, cursor: Cursor = None
+) -> list[schemas.Named]:
+    after = decode_cursor(cursor, (str,))
+    found = await rows(sql.categories_page(conn, after_name_key=after[0] if after else None, page_size=page_size + 1))
+    page = linked_page(request, response, found, page_size, ("name_key",))
+    return [schemas.Named.model_validate(dict(r)) for r in page]
+
+
+@router.post(
+    "/categories", response_model=schemas.Named, status_code=status.HTTP_201_CREATED, summary="Add a category"
+)
+async def create_category(body: schemas.NameCreate, conn: Connection) -> schemas.Named:
+    return schemas.Named.model_validate(dict(await sql.insert_category(conn, name=body.name)))
+
+
+@router.delete(
+    "/categories/{category_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove a category (409 while it has recipes)",
+)
+async def delete_category(category_id: Id, conn: Connection) -> Response:
+    if await sql.delete_category(conn, category_id=category_id) is None:
+        raise NotFound(f"category {category_id} does not exist")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,158 @@
+-- Recipes: detail, create (with the view counter row), update, delete, and the ingredient links.
+
+-- name: recipe_by_id(recipe_id)^
+-- Returns one recipe with its category name, ingredient ids, ingredient details (JSON) and view count.
+select
+    r.id,
+    r.title,
+    r.description,
+    r.instructions,
+    r.category_id,
+    c.name as category,
+    r.servings,
+    r.prep_minutes,
+    r.cook_minutes,
+    r.created_at,
+    array(
+        select ri.ingredient_id
+        from cookbook.recipe_ingredients as ri
+        where ri.recipe_id = r.id
+        order by ri.position
+    ) as ingredients,
+    (
+        select
+            coalesce(
+                json_agg(
+                    json_build_object('id', i.id, 'name', i.name, 'quantity', ri.quantity, 'unit', ri.unit)
+                    order by ri.position
+                ),
+                '[]'::json
+            )::text
+        from cookbook.recipe_ingredients as ri
+        inner join cookbook.ingredients as i on ri.ingredient_id = i.id
+        where ri.recipe_id = r.id
+    ) as ingredient_details,
+    coalesce(vc.view_count, 0) as view_count
+from cookbook.recipes as r
+inner join cookbook.categories as c on r.category_id = c.id
+left join cookbook.recipe_view_counts as vc on r.id = vc.recipe_id
+where r.id = :recipe_id;
+
+-- name: insert_recipe(title, description, instructions, category_id, servings, prep_minutes, cook_minutes)$
+-- Inserts a recipe with its view counter (at 0) and returns its id.
+with recipe as (
+    insert into cookbook.recipes (title, description, instructions, category_id, servings, prep_minutes, cook_minutes)
+    values (:title, :description, :instructions, :category_id, :servings, :prep_minutes, :cook_minutes)
+    returning id
+),
+
+counter as (
+    insert into cookbook.recipe_view_counts (recipe_id)
+    select recipe.id
+    from recipe
+)
+
+select recipe.id
+from recipe;
+
+-- name: update_recipe(recipe_id, changes)$
+-- Sets the fields present in `changes` (JSON object text; null clears an optional field) and returns
+-- the recipe's id, or nothing if absent. Absent fields keep their values.
+with given as (
+    select :changes::text::jsonb as fields
+)
+
+update cookbook.recipes as r
+set
+    title = case when g.fields ? 'title' then g.fields ->> 'title' else r.title end,
+    description = case when g.fields ? 'description' then g.fields ->> 'description' else r.description end,
+    instructions = case when g.fields ? 'instructions' then g.fields ->> 'instructions' else r.instructions end,
+    category_id = case when g.fields ? 'category_id' then (g.fields ->> 'category_id')::bigint else r.category_id end,
+    servings = case when g.fields ? 'servings' then (g.fields ->> 'servings')::smallint else r.servings end,
+    prep_minutes
+    = case when g.fields ? 'prep_minutes' then (g.fields ->> 'prep_minutes')::integer else r.prep_minutes end,
+    cook_minutes
+    = case when g.fields ? 'cook_minutes' then (g.fields ->> 'cook_minutes')::integer else r.cook_minutes end
+from given as g
+where r.id = :recipe_id
+returning r.id;
+
+-- name: delete_recipe(recipe_id)$
+-- Deletes a recipe (its links, view counter and view records go with it) and returns its id.
+delete from cookbook.recipes
+where id = :recipe_id
+returning id;
+
+-- name: link_recipe_ingredients(recipe_id, ingredient_ids, quantities, units)$
+-- Links a recipe (with no links yet) to the given ingredients, a repeated one stored once at its
+-- first position, ranks them rarest first, sets the recipe's ingredient_count and returns it.
+-- Rarity is each ingredient's recipe count up to 1,000 (a bounded read; ties rank higher ids,
+-- the newer ingredients, as rarer): any fixed order keeps "cookable" correct, this one keeps it fast.
+with given as (
+    select distinct on (g.ingredient_id)
+        g.ingredient_id,
+        g.quantity,
+        g.unit,
+        g.n
+    from
+        unnest(:ingredient_ids::bigint[], :quantities::text[], :units::text[]) with ordinality
+            as g (ingredient_id, quantity, unit, n)
+    order by g.ingredient_id, g.n
+),
+
+counted as (
+    select
+        gv.ingredient_id,
+        gv.quantity,
+        gv.unit,
+        gv.n,
+        (
+            select count(*)
+            from (
+                select 1 as found
+                from cookbook.recipe_ingredients as ri
+                where ri.ingredient_id = gv.ingredient_id
+                order by ri.recipe_id
+                limit 1000
+            ) as sample
+        ) as recipe_count
+    from given as gv
+),
+
+ranked as (
+    select
+        ct.ingredient_id,
+        ct.quantity,
+        ct.unit,
+        row_number() over (order by ct.n asc) as position,
+        row_number() over (order by ct.recipe_count asc, ct.ingredient_id desc) as rarity_rank
+    from counted as ct
+),
+
+linked as (
+    insert into cookbook.recipe_ingredients (recipe_id, ingredient_id, quantity, unit, position, rarity_rank)
+    select
+        :recipe_id::bigint,
+        rk.ingredient_id,
+        rk.quantity,
+        rk.unit,
+        rk.position,
+        rk.rarity_rank
+    from ranked as rk
+    order by rk.ingredient_id
+    returning ingredient_id
+)
+
+update cookbook.recipes
+set
+    ingredient_count = (
+        select count(*)
+        from linked
+    )
+where id = :recipe_id
+returning ingredient_count;
+
+-- name: unlink_recipe_ingredients(recipe_id)!
+-- Removes every ingredient link of a recipe (before they are written anew).
+delete from cookbook.recipe_ingredients
+where recipe_id = :recipe_id;

@@ -137,6 +137,13 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         seed_cmd.add_argument(f"--{module.SCALE_OPTION}", type=int, metavar="N", help=module.SCALE_HELP)
 
     try:
+        from app.codegen import command as codegen_cli
+    except ImportError:  # psycopg is a development dependency
+        codegen_cli = None
+    if codegen_cli is not None:
+        codegen_cli.add_parsers(commands)
+
+    try:
         from app.plans import cli as plans_cli
     except ImportError:
         plans_cli = None
@@ -160,6 +167,12 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_with_connection(settings, lambda c: _seed(c, settings, args)))
         if args.command in ("lint-schema", "url"):
             return _dba(settings, args.command, live=getattr(args, "live", False))
+        if args.command in ("codegen", "verify"):
+            from app.codegen import command as codegen_cli
+
+            if args.command == "codegen":
+                return codegen_cli.run_codegen(settings, args.check)
+            return codegen_cli.run_verify(settings, args.against)
         if args.command == "plans":
             from app.plans import cli as plans_cli
 

@@ -1,33 +1,66 @@
 """Bookstore endpoints: thin handlers that validate, call a named query, and shape the answer."""
 
 import json
-import logging
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-import asyncpg
-from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response, status
+from fastapi import APIRouter, FastAPI, Path, Query, Request, Response, status
 
-from app.bookstore import schemas
+from app.background import BatchWriter, running
+from app.bookstore import schemas, sql
 from app.database import Connection
 from app.errors import NotFound
 from app.pagination import Cursor, PageSize, decode_cursor, linked_page
-from app.queries import queries, rows
+from app.queries import Connection as QueryConnection
 
-log = logging.getLogger(__name__)
-router = APIRouter()
-sql = queries.bookstore
+
+@dataclass(frozen=True)
+class SearchLogEntry:
+    filters: dict[str, Any]
+    result_count: int
+    duration_ms: float
+    searched_at: datetime
+
+
+async def write_search_logs(conn: QueryConnection, entries: list[SearchLogEntry]) -> None:
+    """One statement for every search queued since the last write."""
+    await sql.insert_search_logs(
+        conn,
+        filters=[json.dumps(e.filters) for e in entries],
+        result_counts=[e.result_count for e in entries],
+        durations_ms=[round(e.duration_ms, 3) for e in entries],
+        searched_ats=[e.searched_at for e in entries],
+    )
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The search log's writer runs as long as the app and is drained at shutdown."""
+    writer = BatchWriter[SearchLogEntry]("bookstore search log", write_search_logs)
+    app.state.bookstore_search_log = writer
+    async with running(writer, app.state.pool, app.state.settings.background_drain_seconds):
+        yield
+
+
+router = APIRouter(lifespan=lifespan)
 
 Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
 FilterId = Annotated[int | None, Query(ge=1, le=2**63 - 1)]
 FilterName = Annotated[str | None, Query(min_length=1, max_length=200)]
 
 
-def _book(row: asyncpg.Record) -> schemas.Book:
-    return schemas.Book.model_validate(dict(row))
+def _book(row: sql.BooksPageRow | sql.BooksInCategoryPageRow | sql.BookByIdRow) -> schemas.Book:
+    return schemas.Book(**row)
 
 
-async def _resolve_name(conn: asyncpg.Connection, lookup: Any, name: str | None, given_id: int | None) -> int | None:
+NameLookup = Callable[..., Awaitable[int | None]]
+
+
+async def _resolve_name(conn: Connection, lookup: NameLookup, name: str | None, given_id: int | None) -> int | None:
     """The id a name filter stands for (0 when no row has that name, so nothing matches)."""
     if name is None:
         return given_id
@@ -37,22 +70,10 @@ async def _resolve_name(conn: asyncpg.Connection, lookup: Any, name: str | None,
     return found
 
 
-async def write_search_log(pool: asyncpg.Pool, filters: dict[str, Any], result_count: int, duration_ms: float) -> None:
-    """Background task: record one search; a failure is logged and never reaches the client."""
-    try:
-        async with pool.acquire() as conn:
-            await sql.insert_search_log(
-                conn, filters=json.dumps(filters), result_count=result_count, duration_ms=round(duration_ms, 3)
-            )
-    except Exception:
-        log.exception("could not write the search log entry for %s", filters)
-
-
 @router.get("/books", response_model=list[schemas.Book], summary="List and search books, newest first")
 async def list_books(
     request: Request,
     response: Response,
-    background: BackgroundTasks,
     conn: Connection,
     author: Annotated[FilterName, Query(description="Author name, case-insensitive exact match.")] = None,
     author_id: FilterId = None,
@@ -67,17 +88,18 @@ async def list_books(
     resolved_author = await _resolve_name(conn, sql.author_id_by_name, author, author_id)
     resolved_category = await _resolve_name(conn, sql.category_id_by_name, category, category_id)
     words = q.strip() if q and q.strip() else None
-    common = {
-        "author_id": resolved_author,
-        "title_words": words,
-        "after_year": after[0] if after else None,
-        "after_id": after[1] if after else None,
-        "page_size": page_size + 1,
-    }
+    after_year, after_id = (after[0], after[1]) if after else (None, None)
+    found: list[sql.BooksPageRow] | list[sql.BooksInCategoryPageRow]
     if resolved_category is None:
-        found = await rows(sql.books_page(conn, **common))
+        found = await sql.books_page(
+            conn, author_id=resolved_author, title_words=words, after_year=after_year, after_id=after_id,
+            page_size=page_size + 1,
+        )
     else:
-        found = await rows(sql.books_in_category_page(conn, category_id=resolved_category, **common))
+        found = await sql.books_in_category_page(
+            conn, category_id=resolved_category, author_id=resolved_author, title_words=words,
+            after_year=after_year, after_id=after_id, page_size=page_size + 1,
+        )
     page = linked_page(request, response, found, page_size, ("published_year", "id"))
     if author is not None or author_id is not None or category is not None or category_id is not None:
         filters = {
@@ -89,7 +111,8 @@ async def list_books(
             if value is not None
         }
         elapsed_ms = (time.perf_counter() - started) * 1000
-        background.add_task(write_search_log, request.app.state.pool, filters, len(page), elapsed_ms)
+        entry = SearchLogEntry(filters, len(page), elapsed_ms, datetime.now(UTC))
+        request.app.state.bookstore_search_log.add(entry)
     return [_book(r) for r in page]
 
 
@@ -101,8 +124,8 @@ async def get_book(book_id: Id, conn: Connection) -> schemas.Book:
     return _book(row)
 
 
-async def _set_categories(conn: asyncpg.Connection, book_id: int, names: list[str]) -> None:
-    category_ids = [r["id"] for r in await rows(sql.upsert_categories(conn, names=names))] if names else []
+async def _set_categories(conn: Connection, book_id: int, names: list[str]) -> None:
+    category_ids = [r["id"] for r in await sql.upsert_categories(conn, names=names)] if names else []
     await sql.unlink_book_categories_except(conn, book_id=book_id, category_ids=category_ids)
     if category_ids:
         await sql.link_book_categories(conn, book_id=book_id, category_ids=category_ids)
@@ -112,6 +135,7 @@ async def _set_categories(conn: asyncpg.Connection, book_id: int, names: list[st
 async def create_book(body: schemas.BookCreate, conn: Connection) -> schemas.Book:
     async with conn.transaction():
         author_id = await sql.upsert_author(conn, name=body.author)
+        assert author_id is not None  # the upsert returns the row it inserted or found
         book_id = await sql.insert_book(
             conn,
             title=body.title,
@@ -123,6 +147,7 @@ async def create_book(body: schemas.BookCreate, conn: Connection) -> schemas.Boo
         if body.categories:
             await _set_categories(conn, book_id, body.categories)
         row = await sql.book_by_id(conn, book_id=book_id)
+    assert row is not None  # inserted in this transaction
     return _book(row)
 
 
@@ -147,6 +172,7 @@ async def update_book(book_id: Id, body: schemas.BookUpdate, conn: Connection) -
         if body.categories is not None:
             await _set_categories(conn, book_id, body.categories)
         row = await sql.book_by_id(conn, book_id=book_id)
+    assert row is not None  # updated in this transaction
     return _book(row)
 
 
@@ -167,13 +193,11 @@ async def list_authors(
     cursor: Cursor = None,
 ) -> list[schemas.AuthorSummary]:
     after = decode_cursor(cursor, (str,))
-    found = await rows(
-        sql.authors_page(
-            conn, name_prefix=name, after_name_key=after[0] if after else None, page_size=page_size + 1
-        )
+    found = await sql.authors_page(
+        conn, name_prefix=name, after_name_key=after[0] if after else None, page_size=page_size + 1
     )
     page = linked_page(request, response, found, page_size, ("name_key",))
-    return [schemas.AuthorSummary.model_validate(dict(r)) for r in page]
+    return [schemas.AuthorSummary(id=r["id"], name=r["name"]) for r in page]
 
 
 @router.get("/authors/{author_id}", response_model=schemas.Author, summary="One author")
@@ -181,13 +205,14 @@ async def get_author(author_id: Id, conn: Connection) -> schemas.Author:
     row = await sql.author_by_id(conn, author_id=author_id)
     if row is None:
         raise NotFound(f"author {author_id} does not exist")
-    return schemas.Author.model_validate(dict(row))
+    return schemas.Author(**row)
 
 
 @router.post("/authors", response_model=schemas.Author, status_code=status.HTTP_201_CREATED, summary="Add an author")
 async def create_author(body: schemas.AuthorCreate, conn: Connection) -> schemas.Author:
     row = await sql.insert_author(conn, name=body.name)
-    return schemas.Author.model_validate(dict(row))
+    assert row is not None  # an insert returns its row or raises
+    return schemas.Author(**row)
 
 
 @router.delete(
@@ -206,9 +231,9 @@ async def list_categories(
     request: Request, response: Response, conn: Connection, page_size: PageSize = 20, cursor: Cursor = None
 ) -> list[schemas.Category]:
     after = decode_cursor(cursor, (str,))
-    found = await rows(sql.categories_page(conn, after_name_key=after[0] if after else None, page_size=page_size + 1))
+    found = await sql.categories_page(conn, after_name_key=after[0] if after else None, page_size=page_size + 1)
     page = linked_page(request, response, found, page_size, ("name_key",))
-    return [schemas.Category.model_validate(dict(r)) for r in page]
+    return [schemas.Category(id=r["id"], name=r["name"]) for r in page]
 
 
 @router.post(
@@ -216,7 +241,8 @@ async def list_categories(
 )
 async def create_category(body: schemas.CategoryCreate, conn: Connection) -> schemas.Category:
     row = await sql.insert_category(conn, name=body.name)
-    return schemas.Category.model_validate(dict(row))
+    assert row is not None  # an insert returns its row or raises
+    return schemas.Category(**row)
 
 
 @router.get("/logs", response_model=list[schemas.SearchLog], summary="The search log, most recent first")
@@ -224,6 +250,6 @@ async def list_logs(
     request: Request, response: Response, conn: Connection, page_size: PageSize = 20, cursor: Cursor = None
 ) -> list[schemas.SearchLog]:
     after = decode_cursor(cursor, (int,))
-    found = await rows(sql.search_logs_page(conn, after_id=after[0] if after else None, page_size=page_size + 1))
+    found = await sql.search_logs_page(conn, after_id=after[0] if after else None, page_size=page_size + 1)
     page = linked_page(request, response, found, page_size, ("id",))
-    return [schemas.SearchLog.model_validate({**dict(r), "filters": json.loads(r["filters"])}) for r in page]
+    return [schemas.SearchLog.model_validate(r) for r in page]

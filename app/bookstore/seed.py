@@ -2,10 +2,8 @@
 
 import asyncpg
 
-from app.queries import queries
+from app.bookstore import sql
 from app.seeding import Progress
-
-sql = queries.bookstore
 
 SCALE_OPTION = "books"
 SCALE_HELP = "load a deterministic synthetic catalogue of N books (about N/10 authors, 305 categories)"

@@ -6,15 +6,13 @@ from typing import Annotated
 import asyncpg
 from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, Response, status
 
-from app.corpus import schemas, service
+from app.corpus import schemas, service, sql
 from app.corpus.service import CorpusService, corpus_service
 from app.database import Connection, borrow
 from app.errors import NotFound
 from app.pagination import Cursor, PageSize, decode_cursor, encode_cursor, linked_page, page_of
-from app.queries import queries, rows
 
 router = APIRouter(lifespan=service.lifespan)
-sql = queries.corpus
 
 Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
 Service = Annotated[CorpusService, Depends(corpus_service)]
@@ -46,6 +44,7 @@ async def fetch(
 ) -> schemas.Paragraph:
     async with conn.transaction():
         row = await sql.insert_paragraph(conn, content=content)
+        assert row is not None  # an insert returns its row or raises
         await sql.add_word_counts(conn, paragraph_id=row["id"])
     background.add_task(service.warm_cache, request.app.state.pool, corpus)
     return _paragraph(row)
@@ -63,10 +62,8 @@ async def search(
     words = list(dict.fromkeys(body.words))
     match_all = body.operator == "and"
     async with conn.transaction(isolation="repeatable_read", readonly=True):
-        found = await rows(
-            sql.search_paragraphs(
-                conn, words=words, match_all=match_all, after_id=after[0] if after else None, page_size=size + 1
-            )
+        found = await sql.search_paragraphs(
+            conn, words=words, match_all=match_all, after_id=after[0] if after else None, page_size=size + 1
         )
         total = await sql.count_search_matches(conn, words=words, match_all=match_all)
     page, more = page_of(found, size)
@@ -94,7 +91,7 @@ async def list_paragraphs(
     request: Request, response: Response, conn: Connection, page_size: PageSize = 20, cursor: Cursor = None
 ) -> list[schemas.Paragraph]:
     after = decode_cursor(cursor, (int,))
-    found = await rows(sql.paragraphs_page(conn, after_id=after[0] if after else None, page_size=page_size + 1))
+    found = await sql.paragraphs_page(conn, after_id=after[0] if after else None, page_size=page_size + 1)
     return [_paragraph(r) for r in linked_page(request, response, found, page_size, ("id",))]
 
 

@@ -2,10 +2,8 @@
 
 import asyncpg
 
-from app.queries import queries
+from app.corpus import sql
 from app.seeding import Progress
-
-sql = queries.corpus
 
 SCALE_OPTION = "paragraphs"
 SCALE_HELP = "load a deterministic synthetic corpus of N paragraphs (30-80 words each, skewed 5,000-word vocabulary)"

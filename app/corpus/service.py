@@ -21,12 +21,12 @@ import httpx
 from fastapi import FastAPI, Request
 
 from app.errors import BadGateway, GatewayTimeout
-from app.queries import queries, rows
+from app.corpus import sql
 from app.corpus.settings import CorpusSettings
+from app.queries import Connection, JsonValue
 from app.settings import domain_settings
 
 log = logging.getLogger(__name__)
-sql = queries.corpus
 
 ATTEMPTS = 2  # one retry
 MAX_PARAGRAPH_CHARS = 10_000  # the paragraphs table's check constraint
@@ -208,22 +208,20 @@ def _phonetic(entry: dict[str, Any]) -> str | None:
 # --- the definitions cache --------------------------------------------------------------------------
 
 
-async def top_words(conn: asyncpg.Connection, settings: CorpusSettings, exclude_stopwords: bool) -> list[asyncpg.Record]:
+async def top_words(conn: Connection, settings: CorpusSettings, exclude_stopwords: bool) -> list[sql.TopWordsRow]:
     """The ten most frequent words with their cached definitions and whether those are fresh."""
-    return await rows(
-        sql.top_words(
-            conn,
-            exclude_stopwords=exclude_stopwords,
-            word_count=TOP_WORDS,
-            found_ttl_seconds=settings.dictionary_ttl_hours * 3600,
-            unknown_ttl_seconds=settings.unknown_word_ttl_hours * 3600,
-        )
+    return await sql.top_words(
+        conn,
+        exclude_stopwords=exclude_stopwords,
+        word_count=TOP_WORDS,
+        found_ttl_seconds=settings.dictionary_ttl_hours * 3600,
+        unknown_ttl_seconds=settings.unknown_word_ttl_hours * 3600,
     )
 
 
-async def save_definitions(conn: asyncpg.Connection, found: dict[str, Definition]) -> None:
-    entries = [asdict(found[word]) for word in sorted(found)]
-    await sql.save_definitions(conn, entries=json.dumps(entries))
+async def save_definitions(conn: Connection, found: dict[str, Definition]) -> None:
+    entries: list[JsonValue] = [asdict(found[word]) for word in sorted(found)]
+    await sql.save_definitions(conn, entries=entries)
 
 
 async def dictionary(

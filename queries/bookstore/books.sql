@@ -5,6 +5,7 @@
 -- name: books_page(author_id, title_words, after_year, after_id, page_size)
 -- Returns one page of books, newest first, optionally of one author and with all the given title words.
 -- The page is cut (order by + limit) before authors and categories are joined to its few rows.
+-- nullable: after_id
 with page as (
     select
         b.id,
@@ -50,6 +51,7 @@ order by p.published_year desc, p.id desc;
 -- name: books_in_category_page(category_id, author_id, title_words, after_year, after_id, page_size)
 -- Returns one page of one category's books, newest first, optionally of one author and with title words.
 -- Pages on book_category's copy of the year, so a large category is read in index order, not sorted.
+-- nullable: after_id
 with page as (
     select
         b.id,
@@ -118,12 +120,14 @@ where b.id = :book_id;
 
 -- name: insert_book(title, author_id, published_year, isbn, price)$
 -- Inserts a book and returns its id.
+-- nullable: isbn, price
 insert into bookstore.books (title, author_id, published_year, isbn, price)
 values (:title, :author_id, :published_year, :isbn, :price)
 returning id;
 
 -- name: update_book(book_id, title, author_id, published_year, set_isbn, isbn, set_price, price)$
 -- Updates the given fields of a book (null keeps a field; set_* flags allow clearing) and returns its id.
+-- nullable: isbn, price
 update bookstore.books
 set
     title = coalesce(:title, title),

@@ -3,6 +3,7 @@
 
 -- name: has_books()$
 -- Returns whether there is at least one book (read from the primary key, not a count).
+-- not null: has_books
 select exists(
     select 1
     from bookstore.books

@@ -11,6 +11,7 @@ create table if not exists public.plan_fixture (
 
 -- name: plan_fixture_fingerprint()$
 -- Returns the fingerprint of the last completed load, or nothing.
+-- requires: create_plan_fixture_table
 select f.fingerprint
 from public.plan_fixture as f
 order by f.loaded_at desc
@@ -18,6 +19,7 @@ limit 1;
 
 -- name: record_plan_fixture(fingerprint, load_seconds)!
 -- Records a completed load and how long it took.
+-- requires: create_plan_fixture_table
 insert into public.plan_fixture (fingerprint, load_seconds)
 values (:fingerprint, :load_seconds);
 

@@ -1,0 +1,136 @@
+"""`catalog codegen [--check]` and `catalog verify [--against GIT_REF]`: the command line."""
+
+import argparse
+import asyncio
+import subprocess
+import sys
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import psycopg
+from aiosql.types import SQLOperationType
+
+from app import migrations
+from app.codegen.describe import PrepareError, describe
+from app.codegen.generate import generate, stale, write
+from app.codegen.sources import load_sources
+from app.database import with_database
+from app.database_admin import create_database, drop_database
+from app.embedded import start_embedded_server
+from app.settings import ROOT, Settings
+
+SCRATCH_DATABASE = "catalog_codegen"
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def add_parsers(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    codegen = commands.add_parser(
+        "codegen", help="write app/<folder>/sql.py, typed, from queries/ prepared on a migrated database"
+    )
+    codegen.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is stale or a query fails")
+    verify = commands.add_parser("verify", help="prepare every named query on a database migrated from schema/")
+    verify.add_argument(
+        "--against", metavar="GIT_REF", help="also the queries of that revision (the version still running in a deploy)"
+    )
+
+
+async def _scratch(settings: Settings) -> str:
+    """A database migrated from schema/ alone, made anew: the schema the queries must fit."""
+    admin_url = settings.database_url or start_embedded_server(settings.data_dir)
+    await drop_database(admin_url, SCRATCH_DATABASE)
+    await create_database(admin_url, SCRATCH_DATABASE)
+    url = with_database(admin_url, SCRATCH_DATABASE)
+    conn = await asyncpg.connect(url)
+    try:
+        await migrations.migrate(conn, settings.schema_dir)
+    finally:
+        await conn.close()
+    return url
+
+
+def run_codegen(settings: Settings, check: bool) -> int:
+    try:
+        url = asyncio.run(_scratch(settings))
+    except migrations.MigrationError as exc:
+        say(f"codegen: the migrations do not apply: {exc}")
+        return 1
+    outcome = generate(url, settings.queries_dir, ROOT / "app", ROOT)
+    for failure in outcome.failures:
+        say(f"codegen: FAILED {failure}")
+    if check:
+        old = stale(outcome)
+        for path in old:
+            say(f"codegen: STALE {path.relative_to(ROOT)}: run scripts/codegen and commit the result")
+        count = sum(text.count("\nasync def ") for text in outcome.modules.values())
+        if not old and not outcome.failures:
+            say(f"codegen: {len(outcome.modules)} generated files are up to date ({count} queries)")
+        return 1 if old or outcome.failures else 0
+    for path in write(outcome):
+        say(f"codegen: wrote {path.relative_to(ROOT)}")
+    say("codegen: done" + (f", {len(outcome.failures)} queries failed" if outcome.failures else ""))
+    return 1 if outcome.failures else 0
+
+
+@contextmanager
+def queries_at(ref: str) -> Iterator[Path]:
+    """The queries/ folder of a git revision, unpacked into a temporary folder."""
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", ref, "queries"], cwd=ROOT, capture_output=True, check=False
+    )
+    if archive.returncode != 0:
+        raise ValueError(f"git cannot read queries/ at {ref!r}: {archive.stderr.decode().strip()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
+            tar.extractall(tmp, filter="data")
+        yield Path(tmp) / "queries"
+
+
+def prepare_all(conn: psycopg.Connection[Any], queries_dir: Path, label: str) -> tuple[int, list[str]]:
+    """Prepare every named query of a folder; returns the count and one line per failure."""
+    failures = []
+    count = 0
+    root = queries_dir.parent
+    for found in load_sources(queries_dir, root).values():
+        for query in found:
+            if query.operation == SQLOperationType.SCRIPT:  # several statements: cannot be prepared
+                continue
+            count += 1
+            try:
+                describe(conn, query.sql, explain=False)
+            except PrepareError as exc:
+                failures.append(f"{label}{query.where}: {query.fqn}: {exc}")
+    return count, failures
+
+
+def run_verify(settings: Settings, against: str | None) -> int:
+    try:
+        url = asyncio.run(_scratch(settings))
+    except migrations.MigrationError as exc:
+        say(f"verify: the migrations do not apply: {exc}")
+        return 1
+    failures: list[str] = []
+    with psycopg.connect(url, autocommit=True) as conn:
+        count, found = prepare_all(conn, settings.queries_dir, "")
+        failures += found
+        say(f"verify: {count} queries of the working tree prepared on schema/ ({len(found)} failed)")
+        if against:
+            try:
+                with queries_at(against) as old:
+                    count, found = prepare_all(conn, old, f"{against}:")
+            except ValueError as exc:
+                say(f"verify: {exc}")
+                return 2
+            failures += found
+            say(f"verify: {count} queries of {against} prepared on schema/ ({len(found)} failed)")
+    for failure in failures:
+        print(f"BROKEN {failure}")
+    return 1 if failures else 0

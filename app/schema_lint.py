@@ -11,6 +11,8 @@ and is shown in the report instead of failing it.
 
 import os
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -187,8 +189,9 @@ async def lint(conn: asyncpg.Connection, schema_dir: Path) -> tuple[list[Finding
     return apply_allowances(await findings(conn), allowances(schema_dir))
 
 
-async def lint_fresh_database(settings: Settings) -> tuple[list[Finding], list[Allowance]]:
-    """Migrate a new, empty database from schema/ on the app's server, lint it, drop it."""
+@asynccontextmanager
+async def migrated_database(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
+    """A connection to a new, empty database migrated from schema/ on the app's server; dropped after."""
     admin_url = settings.database_url or start_embedded_server(settings.data_dir)
     name = f"catalog_lint_schema_{os.getpid()}"
     await drop_database(admin_url, name)
@@ -197,11 +200,17 @@ async def lint_fresh_database(settings: Settings) -> tuple[list[Finding], list[A
         conn = await asyncpg.connect(with_database(admin_url, name))
         try:
             await migrations.migrate(conn, settings.schema_dir)
-            return await lint(conn, settings.schema_dir)
+            yield conn
         finally:
             await conn.close()
     finally:
         await drop_database(admin_url, name)
+
+
+async def lint_fresh_database(settings: Settings) -> tuple[list[Finding], list[Allowance]]:
+    """Migrate a new, empty database from schema/ on the app's server, lint it, drop it."""
+    async with migrated_database(settings) as conn:
+        return await lint(conn, settings.schema_dir)
 
 
 async def command(settings: Settings, live: bool) -> int:

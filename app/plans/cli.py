@@ -15,6 +15,8 @@ from app.plans.check import judge, relation_rows, selected
 from app.plans.config import CheckConfig
 from app.plans.explain import connect, run_case
 from app.plans.fixture import seed_modules_fixture
+from app.plans.indexes import database_indexes, index_use
+from app.plans.indexes import render as render_indexes
 from app.plans.named import load_named_queries
 from app.plans.runner import Target, open_checking_session
 from app.plans.runner import run as run_checks
@@ -29,7 +31,7 @@ def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:
+def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     """Add `plans` with its sub-commands to the `catalog` command's sub-parsers."""
     plans = commands.add_parser("plans", help="plan-regression checks of every named query (see README)")
     sub = plans.add_subparsers(dest="plans_command", required=True)
@@ -42,6 +44,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         cmd.add_argument("--reports", type=Path, default=ROOT / "reports", help="report folder (default reports/)")
     modes = sub.add_parser("cache-modes", help="measure custom plans (planning each time) against generic plans")
     modes.add_argument("--query", action="append", metavar="PATTERN", help="only these queries (glob, repeatable)")
+    indexes = sub.add_parser("indexes", help="each index with the plan cases that use it, and the unused ones")
+    indexes.add_argument("--index", metavar="REGEX", help="only indexes whose schema.name matches")
     show = sub.add_parser("show", help="print one query's plans as readable trees")
     show.add_argument("name", help="query name, e.g. books_page or bookstore.books_page")
     show.add_argument("--case", help="only this case")
@@ -65,6 +69,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     """Dispatch a `catalog plans` sub-command; returns the exit code."""
     if args.plans_command == "show":
         return asyncio.run(show(target_for(settings), args.name, args.case))
+    if args.plans_command == "indexes":
+        return asyncio.run(index_impact(settings, args.index))
     if args.plans_command == "cache-modes":
         return asyncio.run(cache_modes(target_for(settings), args.query))
     target = target_for(settings, args.reports)
@@ -138,4 +144,15 @@ async def cache_modes(target: Target, patterns: list[str] | None) -> int:
     finally:
         await custom.close()
         await generic.close()
+    return 0
+
+
+async def index_impact(settings: Settings, pattern: str | None) -> int:
+    """`catalog plans indexes`: index -> cases from the committed baselines, indexes from schema/."""
+    from app.schema_lint import migrated_database
+
+    use = index_use(settings.queries_dir)
+    async with migrated_database(settings) as conn:
+        listed = await database_indexes(conn)
+    print(render_indexes(listed, use, pattern))
     return 0

@@ -1,11 +1,12 @@
 """Writing the outcome: console table, Markdown (CI job summary), JUnit XML, raw JSON plans."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from app.plans.check import Outcome
+from app.plans.indexes import dropped_summary
 from app.plans.rules import RULES
 from app.plans.tree import buffers
 
@@ -19,6 +20,8 @@ class RunInfo:
     fixture: str
     settings: dict[str, str]
     seconds: float
+    # Indexes the selected baselines used that the checking database no longer has -> their cases.
+    dropped_indexes: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _cells(o: Outcome) -> list[str]:
@@ -41,6 +44,9 @@ def console(outcomes: list[Outcome], info: RunInfo) -> str:
         for row in table
     ]
     failures = [o for o in outcomes if not o.passed]
+    if info.dropped_indexes:
+        lines.append("")
+        lines += [f"DROPPED {line}" for line in dropped_summary(info.dropped_indexes)]
     if failures:
         lines.append("")
         for o in failures:
@@ -62,6 +68,10 @@ def summary(outcomes: list[Outcome], info: RunInfo) -> str:
 def markdown(outcomes: list[Outcome], info: RunInfo) -> str:
     """The report for a CI job summary: verdict, failures with the rule explained, table, settings."""
     out = ["# Plan checks", "", f"**{summary(outcomes, info)}**", ""]
+    if info.dropped_indexes:
+        out += ["## Indexes gone", "", "Indexes the baselines used that this schema no longer has:", ""]
+        out += [f"- {_md(line)}" for line in dropped_summary(info.dropped_indexes)]
+        out.append("")
     failures = [(o, v) for o in outcomes for v in o.violations]
     if failures:
         out += ["## Failures", "", "| query | case | rule | node | detail |", "|---|---|---|---|---|"]

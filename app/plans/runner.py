@@ -7,10 +7,11 @@ from dataclasses import asdict, dataclass
 import asyncpg
 
 from app.plans.cases import load_cases
-from app.plans.check import Outcome, cache_mode_outcomes, check_all
+from app.plans.check import Outcome, cache_mode_outcomes, check_all, selected
 from app.plans.config import CheckConfig
 from app.plans.explain import connect, read_settings
 from app.plans.fixture import FixtureLoader, describe_scales, prepare_database
+from app.plans.indexes import database_indexes, gone, index_use
 from app.plans.named import load_named_queries
 from app.plans.report import RunInfo
 
@@ -50,8 +51,15 @@ async def run(
         named = load_named_queries(config.queries_dir)
         book = load_cases(named)
         say(f"plans: {'updating baselines of' if update else 'checking'} {len(named)} named queries")
+        # Read before `update` rewrites them: which indexes did the selected baselines rely on?
+        use = {
+            index: cases
+            for index, cases in index_use(config.queries_dir).items()
+            if any(selected(case.split(" [")[0], patterns) for case in cases)
+        }
         outcomes = cache_mode_outcomes(target.app_session, reported["plan_cache_mode"])
         outcomes += await check_all(conn, named, book, config, update=update, patterns=patterns)
+        vanished = gone(use, {i.qualified for i in await database_indexes(conn)})
     finally:
         await conn.close()
     version = reported.pop("server_version")
@@ -63,5 +71,6 @@ async def run(
         fixture=", ".join(describe_scales(target.loader)) or "custom loader",
         settings=reported,
         seconds=time.monotonic() - started,
+        dropped_indexes=vanished,
     )
     return outcomes, info

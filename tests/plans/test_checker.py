@@ -103,9 +103,17 @@ async def test_dropped_index_fails_naming_query_rule_and_node(admin_url: str, ed
     database = f"{DATABASE}_dropped"
     target = make_target(admin_url, edited, tmp_path / "reports", schema_dir=schema, database=database)
     try:
-        outcomes, _ = await run(target, quiet, patterns=["bookstore.books_page", "bookstore.author_by_id"])
+        outcomes, info = await run(target, quiet, patterns=["bookstore.books_page", "bookstore.author_by_id"])
     finally:
         await drop_database(admin_url, database)
+    # The summary names the queries whose baselines used the dropped index, before the per-case lines.
+    assert list(info.dropped_indexes) == ["bookstore.books_author_id_published_year_id_idx"]
+    assert "bookstore.books_page [rare_author]" in info.dropped_indexes["bookstore.books_author_id_published_year_id_idx"]
+    printed = report.console(outcomes, info)
+    dropped = printed.index("DROPPED index bookstore.books_author_id_published_year_id_idx no longer exists")
+    assert "bookstore.books_page" in printed[dropped:].splitlines()[0]
+    assert dropped < printed.index("FAIL bookstore.books_page")
+    assert "## Indexes gone" in report.markdown(outcomes, info)
     found = failures(outcomes)
     shape_changes = [f for f in found if f[0] == "bookstore.books_page" and f[1] == "rare_author" and f[2] == "shape"]
     assert shape_changes, found

@@ -1,19 +1,125 @@
-"""The FastAPI application: lifespan (pool), error handlers, health, and one router per domain."""
+"""The FastAPI application: lifespan (pool), error handlers, health, one router per domain, and the
+request guard (a request id on every answer, the body size limit, Retry-After on 503s)."""
 
+import json
 import logging
+import re
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import health
 from app.database import create_pool
 from app.database_admin import resolve_database_url
 from app.domains import domain_constraint_errors, domain_module, enabled_domains
-from app.errors import install_error_handlers
+from app.errors import ERROR_RESPONSES, install_error_handlers, request_id
 from app.settings import DomainSettings, Settings, get_settings
 
 log = logging.getLogger(__name__)
+requests_log = logging.getLogger("app.requests")
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_CLIENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+class RequestGuard:
+    """Pure ASGI middleware, once per request: an id (the client's X-Request-ID when it is sane, else a
+    new one) in the answer's header, the error body and the error's log line; a 413 for a body over
+    `max_body_bytes` (by Content-Length at once, else as soon as the chunks read pass it); and
+    Retry-After on every 503."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int, retry_after: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.retry_after = retry_after
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        given = headers.get(REQUEST_ID_HEADER, "")
+        rid = given if _CLIENT_ID.fullmatch(given) else uuid.uuid4().hex
+        request_id.set(rid)  # each request runs in its own task, so its own context
+        status = 0
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                answer = MutableHeaders(scope=message)
+                answer[REQUEST_ID_HEADER] = rid
+                if status == 503 and "retry-after" not in answer:
+                    answer["Retry-After"] = str(self.retry_after)
+            await send(message)
+
+        limit = self.max_body_bytes
+        too_large = f"request body is larger than the limit of {limit:,} bytes"
+        try:
+            declared = int(headers.get("content-length", "0"))
+        except ValueError:
+            declared = 0
+        if declared > limit:
+            await self._reject(send_with_id, too_large)
+        else:
+            read = 0
+
+            async def counted_receive() -> Message:
+                nonlocal read
+                message = await receive()
+                if message["type"] == "http.request":
+                    read += len(message.get("body", b""))
+                    if read > limit:
+                        raise HTTPException(413, too_large)  # FastAPI passes it on to app/errors.py
+                return message
+
+            await self.app(scope, counted_receive, send_with_id)
+        if status >= 400:
+            level = logging.WARNING if status >= 500 else logging.INFO
+            requests_log.log(level, "%s %s -> %d request_id=%s", scope["method"], scope["path"], status, rid)
+
+    @staticmethod
+    async def _reject(send: Send, detail: str) -> None:
+        body = json.dumps({"detail": detail, "request_id": request_id.get()}).encode()
+        await send({
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        })
+        await send({"type": "http.response.body", "body": body})
+
+
+async def method_not_allowed(request: Request, exc: Exception) -> JSONResponse:
+    """405 whose Allow lists every method of the path: FastAPI makes one route per method, and
+    Starlette's own 405 names only the first route that matched the path."""
+    allowed: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "\x00"})
+        if match is Match.PARTIAL:
+            allowed |= set(getattr(route, "methods", None) or ())
+    detail = f"method {request.method} is not allowed here; allowed: {', '.join(sorted(allowed)) or 'none'}"
+    return JSONResponse(
+        status_code=405,
+        content={"detail": detail, "request_id": request_id.get()},
+        headers={"Allow": ", ".join(sorted(allowed))},
+    )
+
+
+def _log_to_stderr() -> None:
+    """Let the app's INFO lines (an error answer and its request id) reach stderr when nothing else is set up."""
+    app_log = logging.getLogger("app")
+    if not logging.getLogger().handlers and not app_log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     [%(name)s] %(message)s"))
+        app_log.addHandler(handler)
+        app_log.setLevel(logging.INFO)
 
 
 @asynccontextmanager
@@ -39,9 +145,12 @@ def create_app(settings: Settings | None = None, *domain_settings: DomainSetting
     app.state.domain_settings = {type(given): given for given in domain_settings}
     domains = enabled_domains(settings)
     install_error_handlers(app, domain_constraint_errors(domains))
-    app.include_router(health.router)
+    app.add_exception_handler(405, method_not_allowed)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, retry_after=settings.retry_after_seconds)
+    _log_to_stderr()
+    app.include_router(health.router, responses=ERROR_RESPONSES)
     for domain in domains:
         module = domain_module(domain, "router")
         assert module is not None
-        app.include_router(module.router, prefix=f"/{domain}", tags=[domain])
+        app.include_router(module.router, prefix=f"/{domain}", tags=[domain], responses=ERROR_RESPONSES)
     return app

@@ -32,6 +32,16 @@ class Settings(BaseSettings):
     background_drain_seconds: float = Field(
         default=10.0, description="At shutdown, how long queued background writes (search logs, views) may take."
     )
+    max_body_bytes: int = Field(
+        default=1024 * 1024, description="Largest request body accepted; a larger one answers 413 before it is read."
+    )
+    retry_after_seconds: int = Field(default=5, description="Retry-After of every 503 answer.")
+    connect_timeout: float = Field(default=5.0, description="Seconds to open one database connection.")
+    app_role: str = Field(default="catalog_app", description="Role the app serves as (catalog migrate creates it).")
+    app_role_password: str = Field(default="catalog_app", description="Password catalog migrate gives app_role.")
+    app_database_url: str | None = Field(
+        default=None, description="URL the app serves with; unset means DATABASE_URL's server logged in as app_role."
+    )
     catalog_domains: str | None = Field(
         default=None, description="Comma-separated domains to mount; unset means every domain that exists."
     )

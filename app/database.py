@@ -1,6 +1,7 @@
 """Connection URLs, the asyncpg pool, and the per-request connection dependency."""
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
@@ -9,10 +10,12 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 from fastapi import Depends, Request
 
-from app.errors import ServiceUnavailable
+from app.errors import DATABASE_UNAVAILABLE, UNAVAILABLE_DETAIL, ServiceUnavailable
 from app.settings import Settings
 
 EMBEDDED_DATABASE = "catalog"
+
+log = logging.getLogger(__name__)
 
 
 def with_database(url: str, database: str) -> str:
@@ -26,9 +29,11 @@ def session_settings(settings: Settings) -> dict[str, str]:
 
     plan_cache_mode is pinned to custom plans: our queries take optional filters and run on
     skewed data, where a cached generic plan can be orders of magnitude worse (see README).
+    synchronous_commit is on whatever the server's default: an acknowledged write survives a crash.
     """
     return {
         "jit": "off",
+        "synchronous_commit": "on",
         "statement_timeout": str(settings.statement_timeout_ms),
         "plan_cache_mode": "force_custom_plan",
         "application_name": "catalog",
@@ -40,6 +45,7 @@ async def create_pool(url: str, settings: Settings) -> asyncpg.Pool:
         url,
         min_size=settings.pool_min_size,
         max_size=settings.pool_max_size,
+        timeout=settings.connect_timeout,
         server_settings=session_settings(settings),
     )
     assert pool is not None
@@ -48,7 +54,8 @@ async def create_pool(url: str, settings: Settings) -> asyncpg.Pool:
 
 @asynccontextmanager
 async def borrow(request: Request) -> AsyncIterator[asyncpg.Connection]:
-    """One pooled connection for as long as the block runs, or a 503 when none comes in time."""
+    """One pooled connection for as long as the block runs, or a 503 when none comes in time or the
+    database cannot be reached (the pool reconnects by itself once it is back)."""
     pool: asyncpg.Pool = request.app.state.pool
     timeout = request.app.state.settings.pool_acquire_timeout
     try:
@@ -57,6 +64,9 @@ async def borrow(request: Request) -> AsyncIterator[asyncpg.Connection]:
         raise ServiceUnavailable(
             f"no database connection became free within {timeout:g}s; the service is overloaded, retry later"
         ) from exc
+    except DATABASE_UNAVAILABLE as exc:
+        log.warning("database unavailable: %r", exc)
+        raise ServiceUnavailable(UNAVAILABLE_DETAIL) from exc
     try:
         yield conn
     finally:

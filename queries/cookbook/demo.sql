@@ -327,14 +327,18 @@ update cookbook.recipe_ingredients as ri
 set rarity_rank = ranked.rarity_rank
 from (
     select
-        link.recipe_id,
-        link.ingredient_id,
+        counted.recipe_id,
+        counted.ingredient_id,
         row_number() over (
-            partition by
-                link.recipe_id order by count(*) over (partition by link.ingredient_id) asc,
-            link.ingredient_id desc
+            partition by counted.recipe_id order by counted.uses asc, counted.ingredient_id desc
         ) as rarity_rank
-    from cookbook.recipe_ingredients as link
+    from (
+        select
+            link.recipe_id,
+            link.ingredient_id,
+            count(*) over (partition by link.ingredient_id) as uses
+        from cookbook.recipe_ingredients as link
+    ) as counted
 ) as ranked
 where ri.recipe_id = ranked.recipe_id and ri.ingredient_id = ranked.ingredient_id;
 

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 import asyncpg
 
@@ -95,7 +95,7 @@ class BatchWriter(Generic[Item]):
         while True:
             try:
                 async with self._pool.acquire() as conn:
-                    await self._flush(conn, batch)
+                    await self._flush(cast(asyncpg.Connection, conn), batch)
                 self.written += len(batch)
                 return
             except (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError):
@@ -113,7 +113,7 @@ class BatchWriter(Generic[Item]):
         async with self._pool.acquire() as conn:
             for item in batch:
                 try:
-                    await self._flush(conn, [item])
+                    await self._flush(cast(asyncpg.Connection, conn), [item])
                     self.written += 1
                 except (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError):
                     self.dropped += 1

@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import importlib.util
 import sys
 from collections.abc import Awaitable, Callable
 
@@ -136,19 +137,14 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     for module in seed_modules(settings).values():
         seed_cmd.add_argument(f"--{module.SCALE_OPTION}", type=int, metavar="N", help=module.SCALE_HELP)
 
-    try:
+    if importlib.util.find_spec("psycopg") is not None:  # a development dependency: codegen and verify
         from app.codegen import command as codegen_cli
-    except ImportError:  # psycopg is a development dependency
-        codegen_cli = None
-    if codegen_cli is not None:
+
         codegen_cli.add_parsers(commands)
 
-    try:
-        from app.plans import cli as plans_cli
-    except ImportError:
-        plans_cli = None
-    if plans_cli is not None:
-        plans_cli.add_parser(commands)
+    from app.plans import cli as plans_cli
+
+    plans_cli.add_parser(commands)
     return parser
 
 

@@ -1,10 +1,10 @@
 """Connection URLs, the asyncpg pool, and the per-request connection dependency."""
 
-import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -40,6 +40,12 @@ def session_settings(settings: Settings) -> dict[str, str]:
     }
 
 
+async def prepare_connection(conn: asyncpg.Connection) -> None:
+    """Every app connection: json and jsonb travel as Python values (app.queries.JsonValue), not text."""
+    for name in ("json", "jsonb"):
+        await conn.set_type_codec(name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
 async def create_pool(url: str, settings: Settings) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
         url,
@@ -47,6 +53,7 @@ async def create_pool(url: str, settings: Settings) -> asyncpg.Pool:
         max_size=settings.pool_max_size,
         timeout=settings.connect_timeout,
         server_settings=session_settings(settings),
+        init=prepare_connection,
     )
     assert pool is not None
     return pool
@@ -60,7 +67,7 @@ async def borrow(request: Request) -> AsyncIterator[asyncpg.Connection]:
     timeout = request.app.state.settings.pool_acquire_timeout
     try:
         conn = await pool.acquire(timeout=timeout)
-    except (asyncio.TimeoutError, TimeoutError) as exc:
+    except TimeoutError as exc:
         raise ServiceUnavailable(
             f"no database connection became free within {timeout:g}s; the service is overloaded, retry later"
         ) from exc
@@ -68,7 +75,8 @@ async def borrow(request: Request) -> AsyncIterator[asyncpg.Connection]:
         log.warning("database unavailable: %r", exc)
         raise ServiceUnavailable(UNAVAILABLE_DETAIL) from exc
     try:
-        yield conn
+        # The pool lends a proxy that forwards everything to the connection: typed as one.
+        yield cast(asyncpg.Connection, conn)
     finally:
         await pool.release(conn)
 

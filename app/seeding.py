@@ -27,6 +27,7 @@ class SeedModule(Protocol):
     SCALE_OPTION: str  # `catalog seed --<SCALE_OPTION> N`, e.g. "books"
     SCALE_HELP: str  # that option's help text
     PLAN_SCALE: int  # N loaded into the plan-check database
+    __file__: str | None  # the module's file, part of the plan database's fingerprint
 
     async def is_empty(self, conn: asyncpg.Connection) -> bool:
         """True when the domain holds no data (demo data is then loaded by `serve`)."""

@@ -14,7 +14,7 @@ from app.settings import ROOT
 from tests.conftest import assert_error, make_settings
 
 SQL_IN_PYTHON = re.compile(
-    r"\b(select\s+.+\s+from|insert\s+into|update\s+\w+(\.\w+)?\s+set|delete\s+from|create\s+(table|index))\b",
+    r"\b(select\s+.+\s+from|insert\s+into|update\s+\w+(\.\w+)?\s+set|delete\s+from|create\s+table)\b",
     re.IGNORECASE,
 )
 

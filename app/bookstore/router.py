@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import asyncpg
 from fastapi import APIRouter, FastAPI, Path, Query, Request, Response, status
 
 from app.background import BatchWriter, running
@@ -15,7 +16,6 @@ from app.bookstore import schemas, sql
 from app.database import Connection
 from app.errors import NotFound
 from app.pagination import Cursor, PageSize, decode_cursor, linked_page
-from app.queries import Connection as QueryConnection
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class SearchLogEntry:
     searched_at: datetime
 
 
-async def write_search_logs(conn: QueryConnection, entries: list[SearchLogEntry]) -> None:
+async def write_search_logs(conn: asyncpg.Connection, entries: list[SearchLogEntry]) -> None:
     """One statement for every search queued since the last write."""
     await sql.insert_search_logs(
         conn,

@@ -11,7 +11,6 @@ from typing import TypedDict, cast
 
 from app.queries import Connection, JsonValue, affected_rows, statement
 
-
 # --- queries/bookstore/authors.sql -------------------------------------------------------------------
 
 

@@ -10,7 +10,15 @@ import psycopg
 from aiosql.types import SQLOperationType
 
 from app.codegen import analyze
-from app.codegen.describe import Description, PgType, PrepareError, describe, load_types, not_null_columns, relation_oids
+from app.codegen.describe import (
+    Description,
+    PgType,
+    PrepareError,
+    describe,
+    load_types,
+    not_null_columns,
+    relation_oids,
+)
 from app.codegen.render import Field, TypedQuery, render_module
 from app.codegen.sources import SourceQuery, load_sources
 
@@ -48,7 +56,7 @@ def _typed(
         conn.execute(folder[needed].sql)
     description: Description = describe(conn, query.sql, explain=query.operation in WITH_ROWS)
     if query.operation in WITH_ROWS and not description.columns:
-        raise PrepareError(f"its suffix expects rows but the statement returns none (drop the suffix or add `returning`)")
+        raise PrepareError("its suffix expects rows but the statement returns none (drop the suffix or add `returning`)")
     if query.operation == SQLOperationType.SELECT_VALUE and len(description.columns) != 1:
         raise PrepareError(f"`$` returns one value but the statement returns {len(description.columns)} columns")
     names = [c.name for c in description.columns]

@@ -133,9 +133,11 @@ def _imports(queries: list[TypedQuery]) -> list[str]:
         names.append("affected_rows")
     if "JsonValue" in used:
         names.append("JsonValue")
+    if typing:
+        stdlib.append(f"from typing import {', '.join(sorted(typing, key=_import_order))}")
     return [
-        *stdlib,
-        *([f"from typing import {', '.join(sorted(typing, key=_import_order))}", ""] if typing else []),
+        *sorted(stdlib),
+        *([""] if stdlib else []),
         f"from app.queries import {', '.join(sorted(names, key=_import_order))}",
     ]
 
@@ -154,8 +156,9 @@ def render_module(namespace: str, queries: list[TypedQuery]) -> str:
     current_file = None
     for query in queries:
         if query.source.path != current_file:
+            gap = [""] if current_file is None else ["", ""]  # isort: one blank line after the imports
+            out += [*gap, f"# --- {query.source.path} " + "-" * max(3, 96 - len(str(query.source.path)))]
             current_file = query.source.path
-            out += ["", "", f"# --- {current_file} " + "-" * max(3, 96 - len(str(current_file)))]
         out += ["", ""]
         if _has_row(query):
             out += _row_class(query) + [""]

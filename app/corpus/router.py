@@ -3,7 +3,6 @@ and shape the answer. Mounted at /corpus; the shared HTTP client lives for the a
 
 from typing import Annotated
 
-import asyncpg
 from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, Response, status
 
 from app.corpus import schemas, service, sql
@@ -19,8 +18,10 @@ Service = Annotated[CorpusService, Depends(corpus_service)]
 DEFAULT_PAGE_SIZE = 20
 
 
-def _paragraph(row: asyncpg.Record) -> schemas.Paragraph:
-    return schemas.Paragraph.model_validate(dict(row))
+def _paragraph(
+    row: sql.InsertParagraphRow | sql.ParagraphByIdRow | sql.ParagraphsPageRow | sql.SearchParagraphsRow,
+) -> schemas.Paragraph:
+    return schemas.Paragraph(**row)
 
 
 async def fetched_paragraph(corpus: Service) -> str:

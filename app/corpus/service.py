@@ -6,7 +6,6 @@ kept on app.state.corpus.
 """
 
 import asyncio
-import json
 import logging
 import time
 import unicodedata
@@ -20,9 +19,9 @@ import asyncpg
 import httpx
 from fastapi import FastAPI, Request
 
-from app.errors import BadGateway, GatewayTimeout
 from app.corpus import sql
 from app.corpus.settings import CorpusSettings
+from app.errors import BadGateway, GatewayTimeout
 from app.queries import Connection, JsonValue
 from app.settings import domain_settings
 
@@ -289,5 +288,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def corpus_service(request: Request) -> CorpusService:
     """FastAPI dependency: the app's CorpusService."""
-    return request.app.state.corpus
+    found: CorpusService = request.app.state.corpus
+    return found
 

@@ -10,7 +10,6 @@ from typing import TypedDict, cast
 
 from app.queries import Connection, JsonValue, affected_rows, statement
 
-
 # --- queries/corpus/demo.sql -------------------------------------------------------------------------
 
 

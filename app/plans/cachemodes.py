@@ -53,7 +53,7 @@ def literal(value: Any, type_name: str) -> str:
     return f"{text}::{type_name}"
 
 
-async def generic_run(conn: asyncpg.Connection, query: NamedQuery, args: tuple) -> dict:
+async def generic_run(conn: asyncpg.Connection, query: NamedQuery, args: tuple[Any, ...]) -> dict[str, Any]:
     """EXPLAIN ANALYZE of EXECUTE on a prepared statement (the session forces generic plans)."""
     types = [t.name for t in (await conn.prepare(query.sql)).get_parameters()]
     await conn.execute(PREPARE + query.sql)
@@ -65,7 +65,8 @@ async def generic_run(conn: asyncpg.Connection, query: NamedQuery, args: tuple) 
     finally:
         await conn.execute(DEALLOCATE)
     document = explained[0][0]
-    return (json.loads(document) if isinstance(document, str) else document)[0]
+    plan: dict[str, Any] = (json.loads(document) if isinstance(document, str) else document)[0]
+    return plan
 
 
 async def measure(custom: asyncpg.Connection, generic: asyncpg.Connection, query: NamedQuery, case: Case) -> Measurement:

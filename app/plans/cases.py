@@ -70,10 +70,11 @@ def load_cases(named: dict[str, NamedQuery]) -> CaseBook:
             book.problems.append((path.name, f"{path}: not valid TOML: {exc}"))
             continue
         for name, entry in data.items():
-            query = in_file.get(name)
-            if query is None:
+            found = in_file.get(name)
+            if found is None:
                 book.problems.append((name, f"{path.name}: no query named {name!r} in {sql_file.name}"))
                 continue
+            query = found
             parsed = _query_cases(query, entry, path.name, book.problems)
             if parsed is not None:
                 book.queries[query.fqn] = parsed

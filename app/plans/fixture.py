@@ -5,16 +5,16 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Protocol
 
 import asyncpg
 
 from app import migrations
+from app.core import sql as core_sql
 from app.database import with_database
 from app.database_admin import create_database, drop_database
 from app.queries import queries
-from app.seeding import Progress, print_progress
+from app.seeding import Progress, SeedModule, print_progress
 
 Say = Callable[[str], None]
 
@@ -31,7 +31,7 @@ class FixtureLoader(Protocol):
 class SeedModulesFixture:
     """Each domain seed module's load_synthetic(conn, scale) at its PLAN_SCALE (or a given scale)."""
 
-    modules: dict[str, ModuleType]
+    modules: dict[str, SeedModule]
     scales: dict[str, int]
     seed_files: tuple[Path, ...]
 
@@ -49,7 +49,7 @@ class SeedModulesFixture:
 
 
 def seed_modules_fixture(
-    modules: dict[str, ModuleType], queries_dir: Path, scales: dict[str, int] | None = None
+    modules: dict[str, SeedModule], queries_dir: Path, scales: dict[str, int] | None = None
 ) -> SeedModulesFixture:
     """The default loader: every seed module at PLAN_SCALE; fingerprinted by its code and seed SQL."""
     chosen = {domain: (scales or {}).get(domain, module.PLAN_SCALE) for domain, module in modules.items()}
@@ -72,8 +72,8 @@ def fingerprint(schema_dir: Path, loader: FixtureLoader, statistics_target: int)
 async def _recorded_fingerprint(url: str) -> str | None:
     conn = await asyncpg.connect(url)
     try:
-        await queries.core.create_plan_fixture_table(conn)
-        return await queries.core.plan_fixture_fingerprint(conn)
+        await core_sql.create_plan_fixture_table(conn)
+        return await core_sql.plan_fixture_fingerprint(conn)
     finally:
         await conn.close()
 

@@ -1,6 +1,7 @@
 """The rules every plan case must hold, checked at every node of the plan."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from app.plans.baseline import Baseline
 from app.plans.config import Thresholds
@@ -45,7 +46,7 @@ class Estimate:
     actual: float
 
 
-def seq_scans(plan: dict, relation_rows: dict[str, int], allowed: dict[str, str], limit: int) -> list[Violation]:
+def seq_scans(plan: dict[str, Any], relation_rows: dict[str, int], allowed: dict[str, str], limit: int) -> list[Violation]:
     """Seq Scan on a table above `limit` rows (by reltuples) that the case does not allow."""
     found = []
     for node in walk(plan):
@@ -58,7 +59,7 @@ def seq_scans(plan: dict, relation_rows: dict[str, int], allowed: dict[str, str]
     return found
 
 
-def spills(plan: dict) -> list[Violation]:
+def spills(plan: dict[str, Any]) -> list[Violation]:
     """Nodes that wrote or read temporary files, sorted externally, or hashed in several batches."""
     found = []
     for node in walk(plan):
@@ -97,7 +98,7 @@ def _estimate_factor(node: Node, min_rows: int) -> float:
     return estimated / max(actual, 1.0)
 
 
-def worst_estimate(plan: dict, min_rows: int) -> Estimate:
+def worst_estimate(plan: dict[str, Any], min_rows: int) -> Estimate:
     """The node with the largest estimate error (factor 1.0 at the root when all are fine)."""
     worst = Estimate(1.0, "", 0.0, 0.0)
     for node in walk(plan):
@@ -107,7 +108,7 @@ def worst_estimate(plan: dict, min_rows: int) -> Estimate:
     return worst
 
 
-def estimates(plan: dict, factor: float, min_rows: int) -> list[Violation]:
+def estimates(plan: dict[str, Any], factor: float, min_rows: int) -> list[Violation]:
     """The worst node, when its estimate is more than `factor` away from the actual rows."""
     worst = worst_estimate(plan, min_rows)
     if worst.factor <= factor:
@@ -122,7 +123,7 @@ def estimates(plan: dict, factor: float, min_rows: int) -> list[Violation]:
     ]
 
 
-def budget(plan: dict, max_buffers: int | None) -> list[Violation]:
+def budget(plan: dict[str, Any], max_buffers: int | None) -> list[Violation]:
     """The case's own buffer budget."""
     used = buffers(plan)
     if max_buffers is None or used <= max_buffers:
@@ -131,7 +132,7 @@ def budget(plan: dict, max_buffers: int | None) -> list[Violation]:
 
 
 def against_baseline(
-    plan: dict, rows: int, result_hash: str | None, baseline: Baseline, thresholds: Thresholds
+    plan: dict[str, Any], rows: int, result_hash: str | None, baseline: Baseline, thresholds: Thresholds
 ) -> list[Violation]:
     """Shape, buffers and result compared with the baseline file (result_hash None: count only)."""
     found = []

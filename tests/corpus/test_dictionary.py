@@ -8,8 +8,8 @@ import asyncpg
 import httpx
 import pytest
 
-from app.main import create_app
 from app.corpus.settings import CorpusSettings
+from app.main import create_app
 from tests.conftest import make_settings
 from tests.corpus.conftest import SHORT_TIMEOUTS, CorpusClient
 from tests.corpus.helpers import store

@@ -1,0 +1,1 @@
+"""Generated typed queries of queries/core/ (see sql.py)."""

@@ -16,12 +16,16 @@ router = APIRouter()
 sql = queries.inventory
 
 IDEMPOTENCY_CONSTRAINT = "stock_movements_product_id_idempotency_key_unique"
+SEARCH_MIN_LENGTH = 3
 
 Id = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
 FilterId = Annotated[int | None, Query(ge=1, le=2**63 - 1, description="Only products of this category.")]
 Search = Annotated[
     str | None,
-    Query(min_length=1, max_length=200, description="Text the name contains (any case) or the SKU starts with."),
+    Query(
+        max_length=200,
+        description="At least 3 characters: text the name contains (any case) or the SKU starts with.",
+    ),
 ]
 LowStock = Annotated[bool, Query(description="Only products at or below their reorder level.")]
 IdempotencyKey = Annotated[
@@ -50,11 +54,17 @@ async def _product_page(
     cursor: str | None,
 ) -> list[schemas.Product]:
     after = decode_cursor(cursor, (int,))
+    text = q.strip() if q is not None else None
+    if text is not None and len(text) < SEARCH_MIN_LENGTH:
+        raise Unprocessable(
+            f"q: at least {SEARCH_MIN_LENGTH} characters, not counting spaces at either end "
+            "(names are searched by trigrams; shorter text would read every product)"
+        )
     found = await rows(
         sql.products_page(
             conn,
             category_id=category_id,
-            q=q.strip() or None if q else None,
+            q=text,
             low_stock=low_stock or None,
             after_id=after[0] if after else None,
             page_size=page_size + 1,

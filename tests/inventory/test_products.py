@@ -183,10 +183,13 @@ async def test_search_by_name_text_and_sku_prefix(client: httpx.AsyncClient) -> 
     assert await search("saw-") == [saw["id"]]
     assert await search("0001") == []  # SKUs match by prefix only
     assert await search("50%") == [saw["id"]]
-    assert await search("%") == [saw["id"]]  # wildcards are literal
-    assert await search("_") == [saw["id"]]
+    assert await search("f_c") == [saw["id"]]
+    assert await search("%_%") == []  # wildcards are literal
+    assert await search("o_f") == []
     assert await search("zzz") == []
-    assert_error(await client.get("/inventory/products", params={"q": ""}), 422, "q")
+    assert await search("  widget  ") == [blue["id"], red["id"]]
+    for short in ("", "wi", "  w  "):
+        assert_error(await client.get("/inventory/products", params={"q": short}), 422, "q", "3 characters")
 
 
 async def test_filters_combine(client: httpx.AsyncClient) -> None:

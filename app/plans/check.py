@@ -38,6 +38,8 @@ class Outcome:
     skipped: str | None = None
     worst: Estimate | None = None
     baseline_written: bool = False
+    # The baseline this run replaced (update mode), for the report's before/after.
+    previous: baselines.Baseline | None = None
 
     @property
     def passed(self) -> bool:
@@ -130,10 +132,12 @@ async def check_query(
         run = await run_case(conn, query, case)
         path = baselines.baseline_path(directory, query.name, case.name)
         written = False
+        previous = baselines.read(path)
         if update and not run.error:
             written = baselines.write(path, baseline_of(run))
         outcome = judge(run, config, sizes, baselines.read(path))
         outcome.baseline_written = written
+        outcome.previous = previous if written else None
         outcomes.append(outcome)
     return outcomes
 

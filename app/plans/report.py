@@ -8,7 +8,7 @@ from xml.etree import ElementTree as ET
 from app.plans.check import Outcome
 from app.plans.indexes import dropped_summary
 from app.plans.rules import RULES
-from app.plans.tree import buffers
+from app.plans.tree import buffers, shape
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,17 @@ def markdown(outcomes: list[Outcome], info: RunInfo) -> str:
         out += ["", "Rules broken:", ""]
         for rule in sorted({v.rule for _, v in failures}):
             out.append(f"- **{rule}**: {RULES.get(rule, '')}")
+        out.append("")
+    changed = [o for o in outcomes if o.baseline_written and o.run is not None and o.run.explain]
+    if changed:
+        out += ["## Changed baselines", "", "| query | case | buffers before | buffers after | shape |"]
+        out.append("|---|---|---:|---:|---|")
+        for o in changed:
+            assert o.run is not None
+            after = buffers(o.run.plan)
+            before = f"{o.previous.buffers:,}" if o.previous else "(new)"
+            same = o.previous is not None and tuple(o.previous.shape) == tuple(shape(o.run.plan))
+            out.append(f"| `{o.query}` | {o.case} | {before} | {after:,} | {'same' if same else 'changed'} |")
         out.append("")
     out += ["## Cases", "", "| " + " | ".join(HEADINGS) + " | worst estimate |", "|---" * (len(HEADINGS) + 1) + "|"]
     for o in outcomes:

@@ -2,6 +2,7 @@
 stands, and fails, naming query, case, rule and node, on each regression the issue lists."""
 
 import os
+import re
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -160,6 +161,20 @@ async def test_baseline_shape_differs_fails(admin_url: str, edited: Path, tmp_pa
     assert "was `Index Scan using books_pkey on bookstore.books`" in messages[0]
     assert "| `bookstore.books_page` | first_page | shape |" in (tmp_path / "reports" / "plans.md").read_text()
     assert (tmp_path / "reports" / "plans" / "bookstore.books_page.first_page.json").exists()
+
+
+async def test_update_reports_changed_baselines_with_buffers_before_and_after(
+    admin_url: str, edited: Path, tmp_path: Path
+) -> None:
+    path = edited / "bookstore" / "plans" / "books_page.first_page.txt"
+    path.write_text(re.sub(r"\nbuffers: \d+\n", "\nbuffers: 99999\n", path.read_text()))
+    target = make_target(admin_url, edited, tmp_path / "reports")
+    outcomes, info = await run(target, quiet, update=True, patterns=["books_page"])
+    assert failures(outcomes) == []
+    text = report.markdown(outcomes, info)
+    changed = text.split("## Changed baselines")[1].split("## Cases")[0]
+    row = next(line for line in changed.splitlines() if "| first_page |" in line)
+    assert "| `bookstore.books_page` | first_page | 99,999 |" in row and row.endswith("| same |")
 
 
 async def test_query_without_case_fails(admin_url: str, edited: Path, tmp_path: Path) -> None:

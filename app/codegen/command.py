@@ -17,6 +17,7 @@ import psycopg
 from aiosql.types import SQLOperationType
 
 from app import migrations
+from app.codegen.analyze import annotations
 from app.codegen.describe import PrepareError, describe
 from app.codegen.generate import generate, stale, write
 from app.codegen.sources import load_sources
@@ -100,11 +101,15 @@ def prepare_all(conn: psycopg.Connection[Any], queries_dir: Path, label: str) ->
     count = 0
     root = queries_dir.parent
     for found in load_sources(queries_dir, root).values():
+        folder = {query.name: query for query in found}
         for query in found:
             if query.operation == SQLOperationType.SCRIPT:  # several statements: cannot be prepared
                 continue
             count += 1
             try:
+                for needed in annotations(query.doc).requires:
+                    if needed in folder:
+                        conn.execute(folder[needed].sql)
                 describe(conn, query.sql, explain=False)
             except PrepareError as exc:
                 failures.append(f"{label}{query.where}: {query.fqn}: {exc}")

@@ -111,8 +111,8 @@ def render(indexes: list[IndexInfo], use: dict[str, list[str]], pattern: str | N
         vanished = {k: v for k, v in vanished.items() if re.search(pattern, k)}
     if vanished:
         lines += ["", "Indexes the baselines use that schema/ no longer creates (run `catalog plans update`):"]
-        for index, cases in vanished.items():
-            lines.append(f"    {index}: {', '.join(cases)}")
+        for name, cases in vanished.items():
+            lines.append(f"    {name}: {', '.join(cases)}")
     return "\n".join(lines)
 
 

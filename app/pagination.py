@@ -3,7 +3,8 @@
 import base64
 import binascii
 import json
-from typing import Annotated, Any
+from collections.abc import Mapping
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Query, Request, Response
 
@@ -47,14 +48,17 @@ def set_next_link(request: Request, response: Response, key: list[Any] | None) -
     response.headers["Link"] = f'<{url}>; rel="next"'
 
 
-def page_of(items: list[Any], page_size: int) -> tuple[list[Any], bool]:
+Row = TypeVar("Row", bound=Mapping[str, Any])
+
+
+def page_of(items: list[Row], page_size: int) -> tuple[list[Row], bool]:
     """Split a fetch of page_size + 1 rows into the page and whether more follow."""
     return items[:page_size], len(items) > page_size
 
 
 def linked_page(
-    request: Request, response: Response, found: list[Any], page_size: int, key: tuple[str, ...]
-) -> list[Any]:
+    request: Request, response: Response, found: list[Row], page_size: int, key: tuple[str, ...]
+) -> list[Row]:
     """The page out of a fetch of page_size + 1 rows, with a next link keyed on the last row's `key` columns."""
     page, more = page_of(found, page_size)
     set_next_link(request, response, [page[-1][column] for column in key] if more else None)

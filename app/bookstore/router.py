@@ -53,10 +53,6 @@ FilterId = Annotated[int | None, Query(ge=1, le=2**63 - 1)]
 FilterName = Annotated[str | None, Query(min_length=1, max_length=200)]
 
 
-def _book(row: sql.BooksPageRow | sql.BooksInCategoryPageRow | sql.BookByIdRow) -> schemas.Book:
-    return schemas.Book(**row)
-
-
 NameLookup = Callable[..., Awaitable[int | None]]
 
 
@@ -89,18 +85,19 @@ async def list_books(
     resolved_category = await _resolve_name(conn, sql.category_id_by_name, category, category_id)
     words = q.strip() if q and q.strip() else None
     after_year, after_id = (after[0], after[1]) if after else (None, None)
-    found: list[sql.BooksPageRow] | list[sql.BooksInCategoryPageRow]
+    key = ("published_year", "id")
     if resolved_category is None:
-        found = await sql.books_page(
+        everywhere = await sql.books_page(
             conn, author_id=resolved_author, title_words=words, after_year=after_year, after_id=after_id,
             page_size=page_size + 1,
         )
+        books = [schemas.Book(**r) for r in linked_page(request, response, everywhere, page_size, key)]
     else:
-        found = await sql.books_in_category_page(
+        in_category = await sql.books_in_category_page(
             conn, category_id=resolved_category, author_id=resolved_author, title_words=words,
             after_year=after_year, after_id=after_id, page_size=page_size + 1,
         )
-    page = linked_page(request, response, found, page_size, ("published_year", "id"))
+        books = [schemas.Book(**r) for r in linked_page(request, response, in_category, page_size, key)]
     if author is not None or author_id is not None or category is not None or category_id is not None:
         filters = {
             key: value
@@ -111,9 +108,9 @@ async def list_books(
             if value is not None
         }
         elapsed_ms = (time.perf_counter() - started) * 1000
-        entry = SearchLogEntry(filters, len(page), elapsed_ms, datetime.now(UTC))
+        entry = SearchLogEntry(filters, len(books), elapsed_ms, datetime.now(UTC))
         request.app.state.bookstore_search_log.add(entry)
-    return [_book(r) for r in page]
+    return books
 
 
 @router.get("/books/{book_id}", response_model=schemas.Book, summary="One book")
@@ -121,7 +118,7 @@ async def get_book(book_id: Id, conn: Connection) -> schemas.Book:
     row = await sql.book_by_id(conn, book_id=book_id)
     if row is None:
         raise NotFound(f"book {book_id} does not exist")
-    return _book(row)
+    return schemas.Book(**row)
 
 
 async def _set_categories(conn: Connection, book_id: int, names: list[str]) -> None:
@@ -148,7 +145,7 @@ async def create_book(body: schemas.BookCreate, conn: Connection) -> schemas.Boo
             await _set_categories(conn, book_id, body.categories)
         row = await sql.book_by_id(conn, book_id=book_id)
     assert row is not None  # inserted in this transaction
-    return _book(row)
+    return schemas.Book(**row)
 
 
 @router.patch("/books/{book_id}", response_model=schemas.Book, summary="Change some fields of a book")
@@ -173,7 +170,7 @@ async def update_book(book_id: Id, body: schemas.BookUpdate, conn: Connection) -
             await _set_categories(conn, book_id, body.categories)
         row = await sql.book_by_id(conn, book_id=book_id)
     assert row is not None  # updated in this transaction
-    return _book(row)
+    return schemas.Book(**row)
 
 
 @router.delete("/books/{book_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a book")

@@ -18,12 +18,6 @@ Service = Annotated[CorpusService, Depends(corpus_service)]
 DEFAULT_PAGE_SIZE = 20
 
 
-def _paragraph(
-    row: sql.InsertParagraphRow | sql.ParagraphByIdRow | sql.ParagraphsPageRow | sql.SearchParagraphsRow,
-) -> schemas.Paragraph:
-    return schemas.Paragraph(**row)
-
-
 async def fetched_paragraph(corpus: Service) -> str:
     """Dependency: a paragraph from the text source. Declared before `conn` in the handler, so no
     database connection is held while the source is slow."""
@@ -48,7 +42,7 @@ async def fetch(
         assert row is not None  # an insert returns its row or raises
         await sql.add_word_counts(conn, paragraph_id=row["id"])
     background.add_task(service.warm_cache, request.app.state.pool, corpus)
-    return _paragraph(row)
+    return schemas.Paragraph(**row)
 
 
 @router.post("/search", response_model=schemas.SearchResult, summary="Paragraphs containing all or any of the words")
@@ -69,7 +63,7 @@ async def search(
         total = await sql.count_search_matches(conn, words=words, match_all=match_all)
     page, more = page_of(found, size)
     return schemas.SearchResult(
-        paragraphs=[_paragraph(r) for r in page],
+        paragraphs=[schemas.Paragraph(**r) for r in page],
         total_count=total,
         next_cursor=encode_cursor([page[-1]["id"]]) if more else None,
     )
@@ -93,7 +87,7 @@ async def list_paragraphs(
 ) -> list[schemas.Paragraph]:
     after = decode_cursor(cursor, (int,))
     found = await sql.paragraphs_page(conn, after_id=after[0] if after else None, page_size=page_size + 1)
-    return [_paragraph(r) for r in linked_page(request, response, found, page_size, ("id",))]
+    return [schemas.Paragraph(**r) for r in linked_page(request, response, found, page_size, ("id",))]
 
 
 @router.get("/paragraphs/{paragraph_id}", response_model=schemas.Paragraph, summary="One paragraph")
@@ -101,4 +95,4 @@ async def get_paragraph(paragraph_id: Id, conn: Connection) -> schemas.Paragraph
     row = await sql.paragraph_by_id(conn, paragraph_id=paragraph_id)
     if row is None:
         raise NotFound(f"paragraph {paragraph_id} does not exist")
-    return _paragraph(row)
+    return schemas.Paragraph(**row)

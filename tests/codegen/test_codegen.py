@@ -3,6 +3,8 @@ check, and queries broken by a migration (of the working tree and of an older re
 
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -173,3 +175,45 @@ def test_handlers_call_only_generated_functions() -> None:
         if re.search(r"from app\.queries import [^\n]*\bqueries\b|queries\.\w+\.", text):
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+HANDLER = """
+from pydantic import BaseModel
+
+from app.queries import Connection
+from {package}.fixture import sql
+
+
+class Pet(BaseModel):
+    id: int
+    name: str
+
+
+async def pet(conn: Connection) -> Pet | None:
+    row = await sql.pet_by_id(conn, pet_id=1)
+    return None if row is None else Pet(**row)
+"""
+
+
+def test_a_renamed_column_fails_the_type_check_of_its_handler(fixture_url: str, tmp_path: Path) -> None:
+    """The DBA's loop: rename a column in a query, regenerate, and mypy names the handler it breaks."""
+    package = tmp_path / "generated_pets"
+    queries = tmp_path / "queries"
+    shutil.copytree(FIXTURE / "queries", queries)
+    (package / "fixture").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "handler.py").write_text(HANDLER.format(package="generated_pets"))
+
+    def regenerate_and_check() -> subprocess.CompletedProcess[str]:
+        write(generate(fixture_url, queries, package, tmp_path))
+        return subprocess.run(
+            [sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"), str(package)],
+            cwd=ROOT, capture_output=True, text=True, check=False,
+        )
+
+    assert regenerate_and_check().returncode == 0
+    pets = queries / "fixture" / "pets.sql"
+    pets.write_text(pets.read_text().replace("    p.id,\n    p.name\nfrom", "    p.id,\n    p.name as pet_name\nfrom"))
+    checked = regenerate_and_check()
+    assert checked.returncode == 1
+    assert 'handler.py:15: error: Extra argument "pet_name" from **args for "Pet"' in checked.stdout

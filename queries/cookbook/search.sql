@@ -100,46 +100,57 @@ order by r.id desc;
 -- name: cookable_page(have_ids, max_missing, after_missing, after_views, after_id, page_size)
 -- Returns one page of recipes that use at least one of the given ingredients and miss at most
 -- max_missing (0 to 3) of their own, fewest missing first, then most viewed, then newest, with the
--- ids of the missing ingredients. Candidates come only from links ranked among a recipe's
--- max_missing + 1 rarest ingredients (partial index): a recipe missing at most N has one of those
--- in the set, and a common ingredient such as salt is rarely among them.
-with candidates as (
-    select distinct a.recipe_id
-    from cookbook.recipe_ingredients as a
-    where
-        a.ingredient_id = any(:have_ids::bigint[])
-        and a.rarity_rank <= :max_missing::integer + 1
-),
-
-scored as (
+-- missing ingredients. A recipe missing exactly m has one of its m + 1 rarest ingredients in the set,
+-- so level m's candidates come only from links of rank <= m + 1 (partial index), where common
+-- ingredients such as salt are rare. Levels are read in order, each sorted by views, and the page
+-- stops pulling rows once full: level 0 alone usually fills it, and levels past the page are never
+-- computed. A candidate costs two probes: its links (one range of the primary key) and its counter.
+with page as (
     select
-        r.id,
-        r.ingredient_count - (
-            select count(*)
-            from cookbook.recipe_ingredients as h
-            where h.recipe_id = r.id and h.ingredient_id = any(:have_ids::bigint[])
-        ) as missing_count,
-        coalesce(vc.view_count, 0) as view_count
-    from candidates as cd
-    inner join cookbook.recipes as r on cd.recipe_id = r.id
-    left join cookbook.recipe_view_counts as vc on r.id = vc.recipe_id
-    where r.ingredient_count <= cardinality(:have_ids::bigint[]) + :max_missing::integer
-),
-
-page as (
-    select
-        s.id,
-        s.missing_count,
-        s.view_count
-    from scored as s
-    where
-        s.missing_count <= :max_missing::integer
-        and (
-            :after_missing::integer is null
-            or (s.missing_count, -s.view_count, -s.id) > (:after_missing, -:after_views::bigint, -:after_id::bigint)
-        )
-    order by s.missing_count asc, s.view_count desc, s.id desc
-    limit :page_size
+        lv.missing_count,
+        hit.id,
+        hit.view_count
+    from generate_series(coalesce(:after_missing::integer, 0), :max_missing::integer) as lv (missing_count)
+    cross join
+        lateral ( -- noqa: ST05
+            select
+                scored.id,
+                scored.view_count
+            from (
+                select
+                    cd.recipe_id as id,
+                    (
+                        select count(*)
+                        from cookbook.recipe_ingredients as h
+                        where h.recipe_id = cd.recipe_id and h.ingredient_id <> all(:have_ids::bigint[])
+                    ) as missing_count,
+                    coalesce((
+                        select vc.view_count
+                        from cookbook.recipe_view_counts as vc
+                        where vc.recipe_id = cd.recipe_id
+                    ), 0) as view_count
+                from (
+                    select distinct a.recipe_id
+                    from cookbook.recipe_ingredients as a
+                    where
+                        a.ingredient_id = any(:have_ids::bigint[])
+                        and a.rarity_rank <= :max_missing::integer + 1
+                        and a.rarity_rank <= lv.missing_count + 1
+                ) as cd
+            ) as scored
+            where
+                scored.missing_count = lv.missing_count
+                and (
+                    :after_missing::integer is null
+                    or lv.missing_count > :after_missing
+                    or (scored.view_count, scored.id) < (:after_views::bigint, :after_id::bigint)
+                )
+            order by scored.view_count desc, scored.id desc
+            limit :page_size
+        ) as hit
+    -- The nested loop yields level by level in each level's order; no sort above it, so the limit
+    -- stops before the next level is computed.
+    limit :page_size -- noqa: AM09
 )
 
 select
@@ -154,7 +165,7 @@ select
     r.cook_minutes,
     r.created_at,
     p.view_count,
-    p.missing_count,
+    p.missing_count::integer as missing_count,
     array(
         select ri.ingredient_id
         from cookbook.recipe_ingredients as ri

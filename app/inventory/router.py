@@ -8,12 +8,10 @@ from fastapi import Path as PathParam
 
 from app.database import Connection
 from app.errors import Conflict, NotFound, Unprocessable
-from app.inventory import schemas
+from app.inventory import schemas, sql
 from app.pagination import Cursor, PageSize, decode_cursor, linked_page
-from app.queries import queries, rows
 
 router = APIRouter()
-sql = queries.inventory
 
 IDEMPOTENCY_CONSTRAINT = "stock_movements_product_id_idempotency_key_unique"
 SEARCH_MIN_LENGTH = 3
@@ -39,10 +37,6 @@ IdempotencyKey = Annotated[
 ]
 
 
-def _product(row: asyncpg.Record) -> schemas.Product:
-    return schemas.Product.model_validate(dict(row))
-
-
 async def _product_page(
     request: Request,
     response: Response,
@@ -60,17 +54,15 @@ async def _product_page(
             f"q: at least {SEARCH_MIN_LENGTH} characters, not counting spaces at either end "
             "(names are searched by trigrams; shorter text would read every product)"
         )
-    found = await rows(
-        sql.products_page(
-            conn,
-            category_id=category_id,
-            q=text,
-            low_stock=low_stock or None,
-            after_id=after[0] if after else None,
-            page_size=page_size + 1,
-        )
+    found = await sql.products_page(
+        conn,
+        category_id=category_id,
+        q=text,
+        low_stock=low_stock,
+        after_id=after[0] if after else None,
+        page_size=page_size + 1,
     )
-    return [_product(r) for r in linked_page(request, response, found, page_size, ("id",))]
+    return [schemas.Product.model_validate(r) for r in linked_page(request, response, found, page_size, ("id",))]
 
 
 @router.get("/health", summary="The inventory service is up (polled by the old clients' start-up script)")
@@ -97,7 +89,7 @@ async def get_product(product_id: Id, conn: Connection) -> schemas.Product:
     row = await sql.product_by_id(conn, product_id=product_id)
     if row is None:
         raise NotFound(f"product {product_id} does not exist")
-    return _product(row)
+    return schemas.Product.model_validate(row)
 
 
 @router.post(
@@ -118,7 +110,7 @@ async def create_product(body: schemas.ProductCreate, conn: Connection) -> schem
         raise Unprocessable(f"category_id: category {body.category_id} does not exist") from None
     if row is None:
         raise Conflict(f"sku: a product with SKU {body.sku!r} already exists (SKUs are compared in any case)")
-    return _product(row)
+    return schemas.Product.model_validate(row)
 
 
 @router.patch("/products/{product_id}", response_model=schemas.Product, summary="Change some fields of a product")
@@ -136,7 +128,7 @@ async def update_product(product_id: Id, body: schemas.ProductUpdate, conn: Conn
         raise Unprocessable(f"category_id: category {body.category_id} does not exist") from None
     if row is None:
         raise NotFound(f"product {product_id} does not exist")
-    return _product(row)
+    return schemas.Product.model_validate(row)
 
 
 @router.delete(
@@ -170,7 +162,7 @@ async def change_stock(
     except asyncpg.UniqueViolationError as exc:
         # The same key raced in from another request and won; its statement undid nothing of ours
         # because ours was undone whole. Answer the winner's result.
-        if exc.constraint_name != IDEMPOTENCY_CONSTRAINT:
+        if exc.constraint_name != IDEMPOTENCY_CONSTRAINT or key is None:
             raise
         row = await sql.movement_by_key(conn, product_id=product_id, idempotency_key=key)
     if row is None:
@@ -178,7 +170,7 @@ async def change_stock(
         if available is None:
             raise NotFound(f"product {product_id} does not exist")
         raise Conflict(f"not enough stock: only {available} available, cannot take {-body.delta}")
-    movement = schemas.Movement.model_validate(dict(row))
+    movement = schemas.Movement.model_validate(row)
     if row["replayed"]:
         if (movement.delta, movement.reason) != (body.delta, body.reason):
             raise Unprocessable(
@@ -200,13 +192,13 @@ async def list_movements(
     product_id: Id, request: Request, response: Response, conn: Connection, page_size: PageSize = 20, cursor: Cursor = None
 ) -> list[schemas.Movement]:
     after = decode_cursor(cursor, (int,))
-    found = await rows(
-        sql.movements_page(conn, product_id=product_id, after_id=after[0] if after else None, page_size=page_size + 1)
+    found = await sql.movements_page(
+        conn, product_id=product_id, after_id=after[0] if after else None, page_size=page_size + 1
     )
     if not found and await sql.product_quantity(conn, product_id=product_id) is None:
         raise NotFound(f"product {product_id} does not exist")
     page = linked_page(request, response, found, page_size, ("id",))
-    return [schemas.Movement.model_validate(dict(r)) for r in page]
+    return [schemas.Movement.model_validate(r) for r in page]
 
 
 @router.get("/categories", response_model=list[schemas.Category], summary="List categories in id order")
@@ -214,9 +206,9 @@ async def list_categories(
     request: Request, response: Response, conn: Connection, page_size: PageSize = 20, cursor: Cursor = None
 ) -> list[schemas.Category]:
     after = decode_cursor(cursor, (int,))
-    found = await rows(sql.categories_page(conn, after_id=after[0] if after else None, page_size=page_size + 1))
+    found = await sql.categories_page(conn, after_id=after[0] if after else None, page_size=page_size + 1)
     page = linked_page(request, response, found, page_size, ("id",))
-    return [schemas.Category.model_validate(dict(r)) for r in page]
+    return [schemas.Category.model_validate(r) for r in page]
 
 
 @router.post(
@@ -229,7 +221,7 @@ async def create_category(body: schemas.CategoryCreate, conn: Connection) -> sch
     row = await sql.insert_category(conn, name=body.name)
     if row is None:
         raise Conflict(f"name: a category named {body.name!r} already exists (names are compared in any case)")
-    return schemas.CategoryDetail.model_validate(dict(row))
+    return schemas.CategoryDetail.model_validate(row)
 
 
 @router.get(
@@ -241,7 +233,7 @@ async def get_category(category_id: Id, conn: Connection) -> schemas.CategoryDet
     row = await sql.category_by_id(conn, category_id=category_id)
     if row is None:
         raise NotFound(f"category {category_id} does not exist")
-    return schemas.CategoryDetail.model_validate(dict(row))
+    return schemas.CategoryDetail.model_validate(row)
 
 
 @router.delete(

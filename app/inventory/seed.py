@@ -2,10 +2,8 @@
 
 import asyncpg
 
-from app.queries import queries
+from app.inventory import sql
 from app.seeding import Progress
-
-sql = queries.inventory
 
 SCALE_OPTION = "products"
 SCALE_HELP = "load a deterministic synthetic inventory of N products (about N/1000 categories, skewed)"

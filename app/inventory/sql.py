@@ -6,10 +6,9 @@ Change the .sql file, then run `scripts/codegen` (README "Typed queries").
 
 from datetime import datetime
 from decimal import Decimal
-from typing import cast, TypedDict
+from typing import TypedDict, cast
 
-from app.queries import Connection, statement
-
+from app.queries import Connection, affected_rows, statement
 
 # --- queries/inventory/categories.sql ----------------------------------------------------------------
 
@@ -21,7 +20,7 @@ class CategoriesPageRow(TypedDict):
     name: str
 
 
-_CATEGORIES_PAGE = statement('inventory', 'categories_page', ('after_id', 'page_size'))
+_CATEGORIES_PAGE = statement("inventory", "categories_page", ("after_id", "page_size"))
 
 
 async def categories_page(conn: Connection, *, after_id: int | None, page_size: int) -> list[CategoriesPageRow]:
@@ -38,7 +37,7 @@ class CategoryByIdRow(TypedDict):
     stock_value: Decimal
 
 
-_CATEGORY_BY_ID = statement('inventory', 'category_by_id', ('category_id',))
+_CATEGORY_BY_ID = statement("inventory", "category_by_id", ("category_id",))
 
 
 async def category_by_id(conn: Connection, *, category_id: int) -> CategoryByIdRow | None:
@@ -47,12 +46,12 @@ async def category_by_id(conn: Connection, *, category_id: int) -> CategoryByIdR
     return None if found is None else cast(CategoryByIdRow, dict(found))
 
 
-_CATEGORY_EXISTS = statement('inventory', 'category_exists', ('category_id',))
+_CATEGORY_EXISTS = statement("inventory", "category_exists", ("category_id",))
 
 
-async def category_exists(conn: Connection, *, category_id: int) -> bool | None:
+async def category_exists(conn: Connection, *, category_id: int) -> bool:
     """Returns whether a category with this id exists."""
-    return cast(bool | None, await conn.fetchval(_CATEGORY_EXISTS, category_id))
+    return cast(bool, await conn.fetchval(_CATEGORY_EXISTS, category_id))
 
 
 class InsertCategoryRow(TypedDict):
@@ -64,7 +63,7 @@ class InsertCategoryRow(TypedDict):
     stock_value: Decimal
 
 
-_INSERT_CATEGORY = statement('inventory', 'insert_category', ('name',))
+_INSERT_CATEGORY = statement("inventory", "insert_category", ("name",))
 
 
 async def insert_category(conn: Connection, *, name: str) -> InsertCategoryRow | None:
@@ -73,12 +72,23 @@ async def insert_category(conn: Connection, *, name: str) -> InsertCategoryRow |
     return None if found is None else cast(InsertCategoryRow, dict(found))
 
 
-_DELETE_CATEGORY = statement('inventory', 'delete_category', ('category_id',))
+_DELETE_CATEGORY = statement("inventory", "delete_category", ("category_id",))
 
 
 async def delete_category(conn: Connection, *, category_id: int) -> int | None:
     """Deletes a category and returns its id, or nothing if absent; one with products is a foreign-key error."""
     return cast(int | None, await conn.fetchval(_DELETE_CATEGORY, category_id))
+
+
+# --- queries/inventory/demo.sql ----------------------------------------------------------------------
+
+
+_DEMO_INVENTORY = statement("inventory", "demo_inventory", ())
+
+
+async def demo_inventory(conn: Connection) -> None:
+    """Inserts 5 categories and 15 products with their stock ledgers (initial stock, then a few sales and restocks); two products end at or below their reorder level."""
+    await conn.execute(_DEMO_INVENTORY)
 
 
 # --- queries/inventory/products.sql ------------------------------------------------------------------
@@ -98,7 +108,7 @@ class ProductsPageRow(TypedDict):
     updated_at: datetime
 
 
-_PRODUCTS_PAGE = statement('inventory', 'products_page', ('category_id', 'q', 'low_stock', 'after_id', 'page_size'))
+_PRODUCTS_PAGE = statement("inventory", "products_page", ("category_id", "q", "low_stock", "after_id", "page_size"))
 
 
 async def products_page(conn: Connection, *, category_id: int | None, q: str | None, low_stock: bool, after_id: int | None, page_size: int) -> list[ProductsPageRow]:
@@ -120,7 +130,7 @@ class ProductByIdRow(TypedDict):
     updated_at: datetime
 
 
-_PRODUCT_BY_ID = statement('inventory', 'product_by_id', ('product_id',))
+_PRODUCT_BY_ID = statement("inventory", "product_by_id", ("product_id",))
 
 
 async def product_by_id(conn: Connection, *, product_id: int) -> ProductByIdRow | None:
@@ -143,10 +153,10 @@ class InsertProductRow(TypedDict):
     updated_at: datetime
 
 
-_INSERT_PRODUCT = statement('inventory', 'insert_product', ('name', 'sku', 'quantity', 'price', 'reorder_level', 'category_id'))
+_INSERT_PRODUCT = statement("inventory", "insert_product", ("name", "sku", "quantity", "price", "reorder_level", "category_id"))
 
 
-async def insert_product(conn: Connection, *, name: str, sku: str, quantity: int, price: Decimal, reorder_level: int, category_id: int) -> InsertProductRow | None:
+async def insert_product(conn: Connection, *, name: str, sku: str, quantity: int, price: Decimal | float, reorder_level: int, category_id: int) -> InsertProductRow | None:
     """Inserts a product with its initial stock movement and returns it, or nothing when the SKU is taken in any case. An unknown category is a foreign-key error."""
     found = await conn.fetchrow(_INSERT_PRODUCT, name, sku, quantity, price, reorder_level, category_id)
     return None if found is None else cast(InsertProductRow, dict(found))
@@ -166,21 +176,80 @@ class UpdateProductRow(TypedDict):
     updated_at: datetime
 
 
-_UPDATE_PRODUCT = statement('inventory', 'update_product', ('name', 'price', 'reorder_level', 'category_id', 'product_id'))
+_UPDATE_PRODUCT = statement("inventory", "update_product", ("name", "price", "reorder_level", "category_id", "product_id"))
 
 
-async def update_product(conn: Connection, *, product_id: int, name: str | None, price: Decimal | None, reorder_level: int | None, category_id: int | None) -> UpdateProductRow | None:
+async def update_product(conn: Connection, *, product_id: int, name: str | None, price: Decimal | float | None, reorder_level: int | None, category_id: int | None) -> UpdateProductRow | None:
     """Changes the given fields of a product (null keeps a field) and returns it, or nothing if absent. The quantity is not among them: it changes only with a stock movement (stock.sql)."""
     found = await conn.fetchrow(_UPDATE_PRODUCT, name, price, reorder_level, category_id, product_id)
     return None if found is None else cast(UpdateProductRow, dict(found))
 
 
-_DELETE_PRODUCT = statement('inventory', 'delete_product', ('product_id',))
+_DELETE_PRODUCT = statement("inventory", "delete_product", ("product_id",))
 
 
 async def delete_product(conn: Connection, *, product_id: int) -> int | None:
     """Deletes a product (its movements go with it) and returns its id, or nothing if absent."""
     return cast(int | None, await conn.fetchval(_DELETE_PRODUCT, product_id))
+
+
+# --- queries/inventory/seed.sql ----------------------------------------------------------------------
+
+
+_HAS_PRODUCTS = statement("inventory", "has_products", ())
+
+
+async def has_products(conn: Connection) -> bool:
+    """Returns whether there is at least one product or category (read from the primary keys, not a count)."""
+    return cast(bool, await conn.fetchval(_HAS_PRODUCTS))
+
+
+_TRUNCATE_INVENTORY = statement("inventory", "truncate_inventory", ())
+
+
+async def truncate_inventory(conn: Connection) -> None:
+    """Empties every inventory table and restarts the identities."""
+    await conn.execute(_TRUNCATE_INVENTORY)
+
+
+_SYNTHETIC_CATEGORIES = statement("inventory", "synthetic_categories", ("category_count",))
+
+
+async def synthetic_categories(conn: Connection, *, category_count: int) -> int:
+    """Inserts categories 1..category_count named "<group> <kind>", numbered past the 1,000 combinations."""
+    return affected_rows(await conn.execute(_SYNTHETIC_CATEGORIES, category_count))
+
+
+_SYNTHETIC_PRODUCTS = statement("inventory", "synthetic_products", ("category_count", "first_id", "last_id"))
+
+
+async def synthetic_products(conn: Connection, *, first_id: int, last_id: int, category_count: int) -> int:
+    """Inserts products first_id..last_id: categories skewed to low ids (1..category_count), names like "Blue Steel Widget 12mm" ("steel" in a third of them, a long tail of series names), SKUs like WID-0000123, about 3% at or below their reorder level, prices skewed to cheap. Nouns skewed: the first few are common, the last rare. A long tail of 8,000 made-up series names in 30% of names, skewed like real vocabulary."""
+    return affected_rows(await conn.execute(_SYNTHETIC_PRODUCTS, category_count, first_id, last_id))
+
+
+_SYNTHETIC_MOVEMENTS = statement("inventory", "synthetic_movements", ("first_id", "last_id"))
+
+
+async def synthetic_movements(conn: Connection, *, first_id: int, last_id: int) -> int:
+    """Inserts the ledger of products first_id..last_id, summing to each quantity: an initial movement, and for one product in ten with stock a sale and then a restock. Movement ids are 3 x product - 2..0."""
+    return affected_rows(await conn.execute(_SYNTHETIC_MOVEMENTS, first_id, last_id))
+
+
+_RESET_IDENTITIES = statement("inventory", "reset_identities", ())
+
+
+async def reset_identities(conn: Connection) -> None:
+    """Moves each identity past the highest id, after rows were inserted with explicit ids."""
+    await conn.execute(_RESET_IDENTITIES)
+
+
+_ANALYZE_INVENTORY = statement("inventory", "analyze_inventory", ())
+
+
+async def analyze_inventory(conn: Connection) -> None:
+    """Refreshes planner statistics and the visibility map after a bulk load."""
+    await conn.execute(_ANALYZE_INVENTORY)
 
 
 # --- queries/inventory/stock.sql ---------------------------------------------------------------------
@@ -189,20 +258,20 @@ async def delete_product(conn: Connection, *, product_id: int) -> int | None:
 class ChangeStockRow(TypedDict):
     """A row of change_stock."""
 
-    id: int | None
-    product_id: int | None
-    delta: int | None
-    reason: str | None
-    quantity_after: int | None
+    id: int
+    product_id: int
+    delta: int
+    reason: str
+    quantity_after: int
     idempotency_key: str | None
-    created_at: datetime | None
-    replayed: bool | None
+    created_at: datetime
+    replayed: bool
 
 
-_CHANGE_STOCK = statement('inventory', 'change_stock', ('product_id', 'idempotency_key', 'delta', 'reason'))
+_CHANGE_STOCK = statement("inventory", "change_stock", ("product_id", "idempotency_key", "delta", "reason"))
 
 
-async def change_stock(conn: Connection, *, product_id: int, delta: int, reason: str, idempotency_key: str) -> ChangeStockRow | None:
+async def change_stock(conn: Connection, *, product_id: int, delta: int, reason: str, idempotency_key: str | None) -> ChangeStockRow | None:
     """Applies delta to the product's quantity unless that would go below zero, records the movement, and returns it with replayed = false; when the product already has a movement with this idempotency key, changes nothing and returns that movement with replayed = true. Returns nothing when the product does not exist or has too little stock. The update waits for a concurrent change of the same product and then re-checks the quantity on the new row. A concurrent request with the same key that got past `previous` fails the unique key on insert, which undoes its update with the whole statement; the caller then reads the first movement (movement_by_key)."""
     found = await conn.fetchrow(_CHANGE_STOCK, product_id, idempotency_key, delta, reason)
     return None if found is None else cast(ChangeStockRow, dict(found))
@@ -221,7 +290,7 @@ class MovementByKeyRow(TypedDict):
     replayed: bool
 
 
-_MOVEMENT_BY_KEY = statement('inventory', 'movement_by_key', ('product_id', 'idempotency_key'))
+_MOVEMENT_BY_KEY = statement("inventory", "movement_by_key", ("product_id", "idempotency_key"))
 
 
 async def movement_by_key(conn: Connection, *, product_id: int, idempotency_key: str) -> MovementByKeyRow | None:
@@ -230,7 +299,7 @@ async def movement_by_key(conn: Connection, *, product_id: int, idempotency_key:
     return None if found is None else cast(MovementByKeyRow, dict(found))
 
 
-_PRODUCT_QUANTITY = statement('inventory', 'product_quantity', ('product_id',))
+_PRODUCT_QUANTITY = statement("inventory", "product_quantity", ("product_id",))
 
 
 async def product_quantity(conn: Connection, *, product_id: int) -> int | None:
@@ -250,7 +319,7 @@ class MovementsPageRow(TypedDict):
     created_at: datetime
 
 
-_MOVEMENTS_PAGE = statement('inventory', 'movements_page', ('product_id', 'after_id', 'page_size'))
+_MOVEMENTS_PAGE = statement("inventory", "movements_page", ("product_id", "after_id", "page_size"))
 
 
 async def movements_page(conn: Connection, *, product_id: int, after_id: int | None, page_size: int) -> list[MovementsPageRow]:

@@ -23,6 +23,7 @@ where c.id = :category_id;
 
 -- name: category_exists(category_id)$
 -- Returns whether a category with this id exists.
+-- not null: category_exists
 select exists(
     select 1
     from inventory.categories as c

@@ -3,6 +3,7 @@
 
 -- name: has_products()$
 -- Returns whether there is at least one product or category (read from the primary keys, not a count).
+-- not null: has_products
 select
     exists (
         select 1

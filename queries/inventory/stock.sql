@@ -10,6 +10,8 @@
 -- the new row. A concurrent request with the same key that got past `previous` fails the unique
 -- key on insert, which undoes its update with the whole statement; the caller then reads the
 -- first movement (movement_by_key).
+-- nullable: idempotency_key
+-- not null: id, product_id, delta, reason, quantity_after, created_at, replayed
 with previous as (
     select
         m.id,

@@ -201,6 +201,12 @@ def install_error_handlers(app: FastAPI, domain_answers: ConstraintErrors | None
         log.warning("database unreachable: %r", exc)
         return _error(503, UNAVAILABLE_DETAIL)
 
+    @app.exception_handler(asyncpg.InternalClientError)
+    async def broken_connection(_: Request, exc: asyncpg.InternalClientError) -> JSONResponse:
+        # Seen when the server went away in the middle of an operation; the pool drops that connection.
+        log.warning("database connection broken: %s", exc)
+        return _error(503, UNAVAILABLE_DETAIL)
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [

@@ -7,7 +7,8 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 # Development-server settings: fast bulk loads, and the planner costs the plan checker pins
-# (app/plans/config.py), so the app here plans as the checker does.
+# (app/plans/config.py), so the app here plans as the checker does. Commits are durable
+# (synchronous_commit stays on, PostgreSQL's default): an acknowledged write survives a crash.
 TUNING = """\
 # Written by catalog (app/embedded.py) for the embedded development server.
 random_page_cost = 1.1
@@ -15,7 +16,6 @@ effective_cache_size = '4GB'
 maintenance_work_mem = '512MB'
 max_wal_size = '4GB'
 checkpoint_timeout = '15min'
-synchronous_commit = off
 log_min_messages = warning
 """
 INCLUDE_LINE = "include_if_exists = 'catalog.conf'\n"

@@ -13,18 +13,16 @@ import asyncpg
 from fastapi import APIRouter, BackgroundTasks, FastAPI, Path, Query, Request, Response, status
 
 from app.background import BatchWriter, running
-from app.cookbook import schemas
+from app.cookbook import schemas, sql
 from app.database import Connection
 from app.errors import NotFound, Unprocessable
 from app.pagination import Cursor, PageSize, decode_cursor, encode_cursor, linked_page, page_of
-from app.queries import queries, rows
-
-sql = queries.cookbook
+from app.queries import Connection as QueryConnection
 
 View = tuple[int, datetime]
 
 
-async def write_views(conn: asyncpg.Connection, views: list[View]) -> None:
+async def write_views(conn: QueryConnection, views: list[View]) -> None:
     """One statement for every view queued since the last write: log rows plus one counter update per recipe."""
     await sql.record_views(conn, recipe_ids=[v[0] for v in views], viewed_ats=[v[1] for v in views])
 
@@ -48,12 +46,16 @@ FilterNames = Annotated[list[str] | None, Query(max_length=20)]
 MAX_HAVE = 100
 
 
-def _summary(row: asyncpg.Record) -> schemas.RecipeSummary:
-    return schemas.RecipeSummary.model_validate(dict(row))
+SummaryRow = sql.RecipesPageRow | sql.RecipesByIngredientPageRow | sql.PopularPageRow
 
 
-def _recipe(row: asyncpg.Record) -> schemas.Recipe:
-    return schemas.Recipe.model_validate({**dict(row), "ingredient_details": json.loads(row["ingredient_details"])})
+def _summary(row: SummaryRow) -> schemas.RecipeSummary:
+    return schemas.RecipeSummary.model_validate(row)
+
+
+def _recipe(row: sql.RecipeByIdRow | None) -> schemas.Recipe:
+    assert row is not None  # read in the transaction that wrote it
+    return schemas.Recipe.model_validate({**row, "ingredient_details": json.loads(row["ingredient_details"])})
 
 
 def _check_ids(name: str, ids: list[int] | None) -> list[int]:
@@ -71,11 +73,11 @@ def _check_names(name: str, names: list[str] | None) -> list[str]:
     return cleaned
 
 
-async def _ingredient_ids(conn: asyncpg.Connection, ids: list[int], names: list[str]) -> list[int] | None:
+async def _ingredient_ids(conn: QueryConnection, ids: list[int], names: list[str]) -> list[int] | None:
     """The ids the id and name filters stand for; None when a name matches no ingredient."""
     wanted = list(ids)
     if names:
-        found = {r["name_key"]: r["id"] for r in await rows(sql.ingredients_by_names(conn, names=names))}
+        found = {r["name_key"]: r["id"] for r in await sql.ingredients_by_names(conn, names=names)}
         for name in names:
             if name.lower() not in found:
                 return None
@@ -84,7 +86,7 @@ async def _ingredient_ids(conn: asyncpg.Connection, ids: list[int], names: list[
 
 
 async def _search(
-    conn: asyncpg.Connection,
+    conn: QueryConnection,
     category_id: int | None,
     category: str | None,
     ingredient_ids: list[int] | None,
@@ -109,15 +111,14 @@ async def _search(
         return empty
     use_driver = False
     if wanted:
-        frequencies = await rows(sql.ingredient_frequencies(conn, ingredient_ids=wanted))
+        frequencies = await sql.ingredient_frequencies(conn, ingredient_ids=wanted)
         rarest = frequencies[0]
         use_driver = category_id is None or rarest["recipe_count"] <= await sql.category_size(
             conn, category_id=category_id
         )
     if use_driver:
         others = [r["ingredient_id"] for r in frequencies[1:]]
-        found = await rows(
-            sql.recipes_by_ingredient_page(
+        found = await sql.recipes_by_ingredient_page(
                 conn,
                 driver_id=rarest["ingredient_id"],
                 other_ids=others,
@@ -125,13 +126,10 @@ async def _search(
                 after_id=after_id,
                 page_size=page_size + 1,
             )
-        )
     else:
-        found = await rows(
-            sql.recipes_page(
+        found = await sql.recipes_page(
                 conn, category_id=category_id, ingredient_ids=wanted, after_id=after_id, page_size=page_size + 1
             )
-        )
     page, more = page_of(found, page_size)
     return schemas.RecipeList(
         recipes=[_summary(r) for r in page], next_cursor=encode_cursor([page[-1]["id"]]) if more else None
@@ -185,10 +183,9 @@ async def cookable_recipes(
     ids = _check_ids("have", have)
     names = _check_names("have_names", have_names)
     if names:
-        found = await rows(sql.ingredients_by_names(conn, names=names))
+        found = await sql.ingredients_by_names(conn, names=names)
         ids = list(dict.fromkeys(ids + [r["id"] for r in found]))
-    found_rows = await rows(
-        sql.cookable_page(
+    found_rows = await sql.cookable_page(
             conn,
             have_ids=ids,
             max_missing=max_missing,
@@ -197,12 +194,11 @@ async def cookable_recipes(
             after_id=after[2] if after else None,
             page_size=page_size + 1,
         )
-    )
     page, more = page_of(found_rows, page_size)
     last = page[-1] if page else None
     return schemas.CookableList(
         recipes=[
-            schemas.CookableRecipe.model_validate({**dict(r), "missing": json.loads(r["missing"])}) for r in page
+            schemas.CookableRecipe.model_validate({**r, "missing": json.loads(r["missing"])}) for r in page
         ],
         next_cursor=encode_cursor([last["missing_count"], last["view_count"], last["id"]]) if more and last else None,
     )
@@ -213,14 +209,12 @@ async def popular_recipes(
     request: Request, response: Response, conn: Connection, page_size: PageSize = 20, cursor: Cursor = None
 ) -> list[schemas.RecipeSummary]:
     after = decode_cursor(cursor, (int, int))
-    found = await rows(
-        sql.popular_page(
+    found = await sql.popular_page(
             conn,
             after_views=after[0] if after else None,
             after_id=after[1] if after else None,
             page_size=page_size + 1,
         )
-    )
     page = linked_page(request, response, found, page_size, ("view_count", "id"))
     return [_summary(r) for r in page]
 
@@ -237,22 +231,22 @@ async def get_recipe(
     return _recipe(row)
 
 
-async def _check_category(conn: asyncpg.Connection, category_id: int) -> None:
+async def _check_category(conn: QueryConnection, category_id: int) -> None:
     if await sql.category_by_id(conn, category_id=category_id) is None:
         raise Unprocessable(f"category_id: category {category_id} does not exist")
 
 
-async def _write_ingredients(conn: asyncpg.Connection, recipe_id: int, lines: list[schemas.IngredientLine]) -> None:
+async def _write_ingredients(conn: QueryConnection, recipe_id: int, lines: list[schemas.IngredientLine]) -> None:
     """Replace the recipe's ingredient links (new names become ingredients); unknown ids are a 422."""
     given_ids = [line.ingredient_id for line in lines if line.ingredient_id is not None]
-    unknown = [r["id"] for r in await rows(sql.unknown_ingredient_ids(conn, ingredient_ids=given_ids))]
+    unknown = [r["id"] for r in await sql.unknown_ingredient_ids(conn, ingredient_ids=given_ids)]
     if unknown:
         listed = ", ".join(str(i) for i in dict.fromkeys(unknown))
         raise Unprocessable(f"ingredients: no ingredient has id {listed}")
     names = [line.name for line in lines if line.name is not None]
     by_name: dict[str, int] = {}
     if names:
-        by_name = {r["name_key"]: r["id"] for r in await rows(sql.upsert_ingredients(conn, names=names))}
+        by_name = {r["name_key"]: r["id"] for r in await sql.upsert_ingredients(conn, names=names)}
     ids: list[int] = []
     for line in lines:
         found = line.ingredient_id if line.ingredient_id is not None else by_name.get((line.name or "").lower())
@@ -264,8 +258,8 @@ async def _write_ingredients(conn: asyncpg.Connection, recipe_id: int, lines: li
         conn,
         recipe_id=recipe_id,
         ingredient_ids=ids,
-        quantities=[line.quantity for line in lines],
-        units=[line.unit for line in lines],
+        quantities=[line.quantity or "" for line in lines],
+        units=[line.unit or "" for line in lines],
     )
 
 
@@ -282,6 +276,7 @@ async def _create(body: schemas.RecipeCreate, conn: asyncpg.Connection) -> schem
             prep_minutes=body.prep_minutes,
             cook_minutes=body.cook_minutes,
         )
+        assert recipe_id is not None
         await _write_ingredients(conn, recipe_id, body.ingredient_lines() or [])
         row = await sql.recipe_by_id(conn, recipe_id=recipe_id)
     return _recipe(row)
@@ -332,20 +327,18 @@ async def list_ingredients(
     cursor: Cursor = None,
 ) -> list[schemas.Named]:
     after = decode_cursor(cursor, (str,))
-    found = await rows(
-        sql.ingredients_page(
+    found = await sql.ingredients_page(
             conn, name_prefix=name, after_name_key=after[0] if after else None, page_size=page_size + 1
         )
-    )
     page = linked_page(request, response, found, page_size, ("name_key",))
-    return [schemas.Named.model_validate(dict(r)) for r in page]
+    return [schemas.Named.model_validate(r) for r in page]
 
 
 @router.post(
     "/ingredients", response_model=schemas.Named, status_code=status.HTTP_201_CREATED, summary="Add an ingredient"
 )
 async def create_ingredient(body: schemas.NameCreate, conn: Connection) -> schemas.Named:
-    return schemas.Named.model_validate(dict(await sql.insert_ingredient(conn, name=body.name)))
+    return schemas.Named.model_validate(await sql.insert_ingredient(conn, name=body.name))
 
 
 @router.delete(
@@ -364,16 +357,16 @@ async def list_categories(
     request: Request, response: Response, conn: Connection, page_size: PageSize = 20, cursor: Cursor = None
 ) -> list[schemas.Named]:
     after = decode_cursor(cursor, (str,))
-    found = await rows(sql.categories_page(conn, after_name_key=after[0] if after else None, page_size=page_size + 1))
+    found = await sql.categories_page(conn, after_name_key=after[0] if after else None, page_size=page_size + 1)
     page = linked_page(request, response, found, page_size, ("name_key",))
-    return [schemas.Named.model_validate(dict(r)) for r in page]
+    return [schemas.Named.model_validate(r) for r in page]
 
 
 @router.post(
     "/categories", response_model=schemas.Named, status_code=status.HTTP_201_CREATED, summary="Add a category"
 )
 async def create_category(body: schemas.NameCreate, conn: Connection) -> schemas.Named:
-    return schemas.Named.model_validate(dict(await sql.insert_category(conn, name=body.name)))
+    return schemas.Named.model_validate(await sql.insert_category(conn, name=body.name))
 
 
 @router.delete(

@@ -2,10 +2,8 @@
 
 import asyncpg
 
-from app.queries import queries
+from app.cookbook import sql
 from app.seeding import Progress
-
-sql = queries.cookbook
 
 SCALE_OPTION = "recipes"
 SCALE_HELP = "load a deterministic synthetic cookbook of N recipes (about N/100 ingredients, skewed; 32 categories)"

@@ -30,6 +30,7 @@ returning id;
 
 -- name: ingredients_by_names(names)
 -- Returns the id and lower-cased name of each existing ingredient with one of these names (any case).
+-- not null: name_key
 select
     i.id,
     i.name_key
@@ -38,6 +39,7 @@ where i.name_key = any(array(select lower(n.name) from unnest(:names::text[]) as
 
 -- name: upsert_ingredients(names)
 -- Returns the id and lower-cased name of the ingredients with these names, creating the new ones.
+-- not null: name_key
 -- Names are deduplicated and written in name_key order, so concurrent writers cannot deadlock;
 -- the no-op update makes a row a concurrent insert won visible to `returning`.
 insert into cookbook.ingredients (name)
@@ -62,6 +64,7 @@ order by g.n;
 
 -- name: ingredient_frequencies(ingredient_ids)
 -- Returns each given ingredient's number of recipes, counted up to 10,000, rarest first.
+-- not null: ingredient_id, recipe_count
 with counted as (
     select
         g.id as ingredient_id,

@@ -2,6 +2,7 @@
 
 -- name: recipe_by_id(recipe_id)^
 -- Returns one recipe with its category name, ingredient ids, ingredient details (JSON) and view count.
+-- not null: ingredient_details, view_count
 select
     r.id,
     r.title,
@@ -40,6 +41,7 @@ where r.id = :recipe_id;
 
 -- name: insert_recipe(title, description, instructions, category_id, servings, prep_minutes, cook_minutes)$
 -- Inserts a recipe with its view counter (at 0) and returns its id.
+-- nullable: description, instructions, servings, prep_minutes, cook_minutes
 with recipe as (
     insert into cookbook.recipes (title, description, instructions, category_id, servings, prep_minutes, cook_minutes)
     values (:title, :description, :instructions, :category_id, :servings, :prep_minutes, :cook_minutes)
@@ -88,12 +90,13 @@ returning id;
 -- first position, ranks them rarest first, sets the recipe's ingredient_count and returns it.
 -- Rarity is each ingredient's recipe count up to 1,000 (a bounded read; ties rank higher ids,
 -- the newer ingredients, as rarer): any fixed order keeps "cookable" correct, this one keeps it fast.
+-- An empty quantity or unit ('') is stored as null.
 with given as (
     select distinct on (g.ingredient_id)
         g.ingredient_id,
-        g.quantity,
-        g.unit,
-        g.n
+        g.n,
+        nullif(g.quantity, '') as quantity,
+        nullif(g.unit, '') as unit
     from
         unnest(:ingredient_ids::bigint[], :quantities::text[], :units::text[]) with ordinality
             as g (ingredient_id, quantity, unit, n)

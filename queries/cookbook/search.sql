@@ -105,6 +105,8 @@ order by r.id desc;
 -- ingredients such as salt are rare. Levels are read in order, each sorted by views, and the page
 -- stops pulling rows once full: level 0 alone usually fills it, and levels past the page are never
 -- computed. A candidate costs two probes: its links (one range of the primary key) and its counter.
+-- nullable: after_views, after_id
+-- not null: missing_count, missing
 with page as (
     select
         lv.missing_count,
@@ -189,6 +191,7 @@ order by p.missing_count asc, p.view_count desc, p.id desc;
 -- name: popular_page(after_views, after_id, page_size)
 -- Returns one page of recipes, most viewed first (ties newest first), read in order from the
 -- counters' (view_count, recipe_id) index.
+-- nullable: after_id
 with page as (
     select
         vc.recipe_id,

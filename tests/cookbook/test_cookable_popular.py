@@ -91,6 +91,7 @@ async def test_views_are_counted_and_popular_pages(
     await client.get("/cookbook/recipes/999")  # a 404 counts nothing
     await views_written(app)
     assert (await client.get(f"/cookbook/recipes/{pantry['Pancakes']}")).json()["view_count"] == 3
+    await views_written(app)
     assert await conn.fetchval("select count(*) from cookbook.recipe_views") == 7 + 1
     items, pages = await walk(client, "/cookbook/recipes/popular?page_size=2")
     assert pages == 2

@@ -8,12 +8,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /srv/catalog
-COPY pyproject.toml README.md ./
+# The versions pinned in uv.lock (no dev extra); uv itself pinned like in scripts/setup.
+RUN pip install uv==0.13.9
+ENV UV_PROJECT_ENVIRONMENT=/srv/catalog/.venv UV_PYTHON_DOWNLOADS=never PATH=/srv/catalog/.venv/bin:$PATH
+COPY pyproject.toml uv.lock README.md ./
 COPY app ./app
 COPY queries ./queries
 COPY schema ./schema
-# Editable: the app reads queries/ and schema/ from beside its package.
-RUN pip install -e .
+# Editable (uv's default for the project): the app reads queries/ and schema/ from beside its package.
+RUN uv sync --frozen --no-cache
 
 RUN useradd --system --no-create-home catalog
 USER catalog

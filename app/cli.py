@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 
-from app import migrations
+from app import migrations, roles
 from app.database_admin import resolve_database_url
 from app.seeding import print_progress, seed_demo_if_empty, seed_modules
 from app.settings import Settings, get_settings
@@ -42,6 +42,8 @@ async def _migrate(conn: asyncpg.Connection, settings: Settings, show_status: bo
         return 1 if state.edited else 0
     applied = await migrations.migrate(conn, settings.schema_dir, say)
     say(f"applied {', '.join(applied)}" if applied else "schema is up to date")
+    if await roles.ensure_app_role(conn, settings):
+        say(f"app role {settings.app_role} may read and write the tables, nothing else")
     return 0
 
 
@@ -87,7 +89,8 @@ def _dba(settings: Settings, command: str, live: bool = False, psql_args: list[s
 
 
 async def prepare_for_serving(settings: Settings) -> str:
-    """Resolve the database, apply migrations, load demo data into empty domains; returns the URL."""
+    """Resolve the database, apply migrations, load demo data into empty domains, set up the app role;
+    returns the URL to serve with (as the app role when it could be set up)."""
     url = await resolve_database_url(settings)
     conn = await asyncpg.connect(url)
     try:
@@ -96,6 +99,8 @@ async def prepare_for_serving(settings: Settings) -> str:
         loaded = await seed_demo_if_empty(conn, settings)
         if loaded:
             say(f"demo data loaded for {', '.join(loaded)}")
+        if await roles.ensure_app_role(conn, settings):
+            return roles.serving_url(url, settings)
     finally:
         await conn.close()
     return url

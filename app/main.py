@@ -125,7 +125,7 @@ def _log_to_stderr() -> None:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    url = await resolve_database_url(settings)
+    url = settings.app_database_url or await resolve_database_url(settings)
     app.state.pool = await create_pool(url, settings)
     try:
         yield

@@ -1,0 +1,49 @@
+"""Least privilege: migrations run as the owner; the app serves as a role that can only read and write.
+
+`catalog migrate` (and `catalog serve`, which migrates first) calls `ensure_app_role` as the owner:
+it creates APP_ROLE with APP_ROLE_PASSWORD when missing and grants it select, insert, update and
+delete on every table of the app's schemas, now and for tables later migrations create (default
+privileges), plus usage of their sequences. Nothing else: it cannot create, alter or drop.
+"""
+
+import logging
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import asyncpg
+
+from app.queries import queries, rows
+from app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+async def ensure_app_role(conn: asyncpg.Connection, settings: Settings) -> bool:
+    """Create the app role if missing and (re)grant its privileges in this database; False when the
+    owner may not create roles (a DBA then does it by hand, see README "Reliability")."""
+    role = settings.app_role
+    try:
+        if not await queries.core.role_exists(conn, role_name=role):
+            statement = await queries.core.create_role_statement(
+                conn, role_name=role, role_password=settings.app_role_password
+            )
+            try:
+                await conn.execute(statement)
+            except asyncpg.DuplicateObjectError:  # another process created it just now
+                pass
+        async with conn.transaction():
+            for grant in await rows(queries.core.grant_statements(conn, role_name=role)):
+                await conn.execute(grant["statement"])
+    except asyncpg.InsufficientPrivilegeError as exc:
+        log.warning("cannot set up the app role %s (%s); serving as the migrating role", role, exc)
+        return False
+    return True
+
+
+def serving_url(owner_url: str, settings: Settings) -> str:
+    """APP_DATABASE_URL, else the owner's URL logged in as the app role (same server and database)."""
+    if settings.app_database_url:
+        return settings.app_database_url
+    parts = urlsplit(owner_url)
+    host = parts.netloc.rpartition("@")[2]
+    login = f"{quote(settings.app_role, safe='')}:{quote(settings.app_role_password, safe='')}"
+    return urlunsplit((parts.scheme, f"{login}@{host}", parts.path, parts.query, parts.fragment))

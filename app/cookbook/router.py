@@ -38,6 +38,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 router = APIRouter(lifespan=lifespan)
 
+# Recipe ids are matched as digits ("{recipe_id:int}"), so /recipes/search with another method is a 405.
 Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
 FilterId = Annotated[int | None, Query(ge=1, le=2**63 - 1)]
 FilterIds = Annotated[list[int] | None, Query(max_length=20)]
@@ -219,7 +220,7 @@ async def popular_recipes(
     return [_summary(r) for r in page]
 
 
-@router.get("/recipes/{recipe_id}", response_model=schemas.Recipe, summary="One recipe (counts one view)")
+@router.get("/recipes/{recipe_id:int}", response_model=schemas.Recipe, summary="One recipe (counts one view)")
 async def get_recipe(
     recipe_id: Id, request: Request, background: BackgroundTasks, conn: Connection
 ) -> schemas.Recipe:
@@ -295,7 +296,7 @@ async def create_recipe_slash(body: schemas.RecipeCreate, conn: Connection) -> s
     return await _create(body, conn)
 
 
-@router.patch("/recipes/{recipe_id}", response_model=schemas.Recipe, summary="Change some fields of a recipe")
+@router.patch("/recipes/{recipe_id:int}", response_model=schemas.Recipe, summary="Change some fields of a recipe")
 async def update_recipe(recipe_id: Id, body: schemas.RecipeUpdate, conn: Connection) -> schemas.Recipe:
     changes: dict[str, Any] = body.changes()
     lines = body.ingredient_lines()
@@ -310,7 +311,7 @@ async def update_recipe(recipe_id: Id, body: schemas.RecipeUpdate, conn: Connect
     return _recipe(row)
 
 
-@router.delete("/recipes/{recipe_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a recipe")
+@router.delete("/recipes/{recipe_id:int}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a recipe")
 async def delete_recipe(recipe_id: Id, conn: Connection) -> Response:
     if await sql.delete_recipe(conn, recipe_id=recipe_id) is None:
         raise NotFound(f"recipe {recipe_id} does not exist")

@@ -40,6 +40,21 @@ class Outcome:
     baseline_written: bool = False
     # The baseline this run replaced (update mode), for the report's before/after.
     previous: baselines.Baseline | None = None
+    # The baseline the run was judged against (the reports draw its tree when the shape changed).
+    baseline: baselines.Baseline | None = None
+
+    @property
+    def compared(self) -> baselines.Baseline | None:
+        """The baseline a reviewer compares this run with: the replaced one in update mode."""
+        return self.previous if self.baseline_written else self.baseline
+
+    @property
+    def shape_changed(self) -> bool:
+        """Whether the plan's shape differs from the compared baseline (False without a plan or baseline)."""
+        known = self.compared
+        if known is None or self.run is None or not self.run.explain:
+            return False
+        return tuple(shape(self.run.plan)) != tuple(known.shape)
 
     @property
     def passed(self) -> bool:
@@ -83,10 +98,16 @@ async def relation_rows(conn: asyncpg.Connection) -> dict[str, int]:
     return {r["relation_name"]: r["row_estimate"] for r in await rows(queries.core.relation_row_estimates(conn))}
 
 
-def judge(run: CaseRun, config: CheckConfig, sizes: dict[str, int], known: baselines.Baseline | None) -> Outcome:
-    """Apply every rule to one case's run."""
+def judge(
+    run: CaseRun,
+    config: CheckConfig,
+    sizes: dict[str, int],
+    known: baselines.Baseline | None,
+    against_baselines: bool = True,
+) -> Outcome:
+    """Apply every rule to one case's run (without `against_baselines`: only the rules of the plan itself)."""
     case = run.case
-    outcome = Outcome(query=case.query, case=case.name, run=run)
+    outcome = Outcome(query=case.query, case=case.name, run=run, baseline=known)
     if run.error:
         outcome.violations.append(Violation("error", "", run.error))
         return outcome
@@ -98,6 +119,8 @@ def judge(run: CaseRun, config: CheckConfig, sizes: dict[str, int], known: basel
     if not case.allow_estimate:
         outcome.violations += estimates(plan, limits.estimate_factor, limits.estimate_min_rows)
     outcome.violations += budget(plan, case.max_buffers)
+    if not against_baselines:
+        return outcome
     if known is None:
         outcome.violations.append(Violation("baseline", "", "no baseline file: run `catalog plans update`"))
     else:

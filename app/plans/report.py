@@ -8,7 +8,7 @@ from xml.etree import ElementTree as ET
 from app.plans.check import Outcome
 from app.plans.indexes import dropped_summary
 from app.plans.rules import RULES
-from app.plans.tree import buffers, shape
+from app.plans.tree import buffers
 
 
 @dataclass(frozen=True)
@@ -65,9 +65,66 @@ def summary(outcomes: list[Outcome], info: RunInfo) -> str:
     return f"plans: {verdict}: {len(cases)} cases, {len(failed)} failing, {skipped} skipped, in {info.seconds:.0f}s"
 
 
-def markdown(outcomes: list[Outcome], info: RunInfo) -> str:
-    """The report for a CI job summary: verdict, failures with the rule explained, table, settings."""
-    out = ["# Plan checks", "", f"**{summary(outcomes, info)}**", ""]
+def ordered(outcomes: list[Outcome]) -> list[Outcome]:
+    """Failing cases first, then rewritten baselines, passing cases, skipped queries (stable within each)."""
+
+    def rank(o: Outcome) -> int:
+        if not o.passed:
+            return 0
+        if o.baseline_written:
+            return 1
+        return 3 if o.skipped else 2
+
+    return sorted(outcomes, key=rank)
+
+
+def _buffers_change(o: Outcome) -> str:
+    """`17 -> 658,804 buffers` against the compared baseline, or the buffers alone without one."""
+    if o.run is None or not o.run.explain:
+        return ""
+    after = buffers(o.run.plan)
+    known = o.compared
+    return f"{known.buffers:,} -> {after:,} buffers" if known else f"{after:,} buffers (no baseline)"
+
+
+def _summary_lines(outcomes: list[Outcome], info: RunInfo) -> list[str]:
+    """The ten-second read: failing cases with their rules and buffers, gone indexes, changed baselines."""
+    failing = [o for o in outcomes if not o.passed]
+    changed = [o for o in outcomes if o.baseline_written and o.run is not None and o.run.explain]
+    passing = sum(1 for o in outcomes if o.passed and not o.skipped)
+    out = []
+    if failing:
+        counts: dict[str, int] = {}
+        for o in failing:
+            for rule in dict.fromkeys(v.rule for v in o.violations):
+                counts[rule] = counts.get(rule, 0) + 1
+        rules = ", ".join(f"{rule} {n}" for rule, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        out.append(f"- **{len(failing)} failing** ({rules}):")
+        for o in failing:
+            rules_broken = ", ".join(dict.fromkeys(v.rule for v in o.violations))
+            change = _buffers_change(o)
+            shape_note = "; shape changed" if o.shape_changed else ""
+            out.append(f"  - `{o.query}` [{o.case}]: {rules_broken}" + (f"; {change}" if change else "") + shape_note)
+    if info.dropped_indexes:
+        out.append(f"- **{len(info.dropped_indexes)} index(es) gone** that baselines used: see Indexes gone")
+    if changed:
+        out.append(f"- **{len(changed)} changed baseline(s)**:")
+        for o in changed:
+            if o.previous is None:
+                assert o.run is not None
+                note = f"new case, {buffers(o.run.plan):,} buffers"
+            else:
+                note = f"{_buffers_change(o)}, {'shape changed' if o.shape_changed else 'same shape'}"
+            out.append(f"  - `{o.query}` [{o.case}]: {note}")
+    out.append(f"- {passing:,} passing, {sum(1 for o in outcomes if o.skipped)} skipped")
+    return out
+
+
+def markdown(outcomes: list[Outcome], info: RunInfo, title: str = "Plan checks") -> str:
+    """The report for a CI job summary: verdict and summary, failures with the rule explained, table, settings."""
+    out = [f"# {title}", "", f"**{summary(outcomes, info)}**", ""]
+    out += _summary_lines(outcomes, info)
+    out.append("")
     if info.dropped_indexes:
         out += ["## Indexes gone", "", "Indexes the baselines used that this schema no longer has:", ""]
         out += [f"- {_md(line)}" for line in dropped_summary(info.dropped_indexes)]
@@ -89,7 +146,7 @@ def markdown(outcomes: list[Outcome], info: RunInfo) -> str:
             assert o.run is not None
             after = buffers(o.run.plan)
             before = f"{o.previous.buffers:,}" if o.previous else "(new)"
-            same = o.previous is not None and tuple(o.previous.shape) == tuple(shape(o.run.plan))
+            same = o.previous is not None and not o.shape_changed
             out.append(f"| `{o.query}` | {o.case} | {before} | {after:,} | {'same' if same else 'changed'} |")
         out.append("")
     out += ["## Cases", "", "| " + " | ".join(HEADINGS) + " | worst estimate |", "|---" * (len(HEADINGS) + 1) + "|"]
@@ -138,7 +195,8 @@ def junit(outcomes: list[Outcome], info: RunInfo) -> str:
 
 
 def write_all(outcomes: list[Outcome], info: RunInfo, reports_dir: Path) -> list[Path]:
-    """reports/plans.md, reports/plans-junit.xml and reports/plans/<query>.<case>.json."""
+    """reports/plans.md, plans.html, plans-junit.xml and reports/plans/<query>.<case>.json."""
+    from app.plans.html import page  # html.py builds on this module
     raw = reports_dir / "plans"
     raw.mkdir(parents=True, exist_ok=True)
     for old in raw.glob("*.json"):
@@ -147,7 +205,8 @@ def write_all(outcomes: list[Outcome], info: RunInfo, reports_dir: Path) -> list
         if o.run and o.run.explain:
             document = {"query": o.query, "case": o.case, "args": [repr(a) for a in o.run.args], "plan": o.run.explain}
             (raw / f"{o.query}.{o.case}.json").write_text(json.dumps(document, indent=2) + "\n")
-    md, xml = reports_dir / "plans.md", reports_dir / "plans-junit.xml"
+    md, html, xml = reports_dir / "plans.md", reports_dir / "plans.html", reports_dir / "plans-junit.xml"
     md.write_text(markdown(outcomes, info))
+    html.write_text(page(outcomes, info))
     xml.write_text(junit(outcomes, info))
-    return [md, xml, raw]
+    return [md, html, xml, raw]

@@ -106,19 +106,26 @@ async def prepare_for_serving(settings: Settings) -> str:
     return url
 
 
-def serve(settings: Settings, seed: bool) -> int:
-    import uvicorn
-
-    from app.main import create_app
+def serve(settings: Settings, seed: bool, workers: int | None = None) -> int:
+    """Migrate and seed (unless told not to), then serve with --workers or WEB_CONCURRENCY processes (app/serving.py)."""
+    from app import serving
 
     if seed:
         url = asyncio.run(prepare_for_serving(settings))
     else:
         url = asyncio.run(resolve_database_url(settings))
-    served = settings.model_copy(update={"database_url": url})
-    say(f"serving on http://{settings.host}:{settings.port} (OpenAPI at /docs); Ctrl-C stops")
-    uvicorn.run(create_app(served), host=settings.host, port=settings.port, log_level="info")
-    return 0
+    try:
+        return serving.run(settings, url, workers or settings.web_concurrency, say)
+    except serving.ServeError as exc:
+        say(f"cannot serve: {exc}")
+        return 1
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def build_parser(settings: Settings) -> argparse.ArgumentParser:
@@ -127,6 +134,12 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
 
     serve_cmd = commands.add_parser("serve", help="migrate, load demo data if empty, and serve the API")
     serve_cmd.add_argument("--no-seed", action="store_true", help="do not migrate or load demo data first")
+    serve_cmd.add_argument(
+        "--workers",
+        type=_positive,
+        metavar="N",
+        help="worker processes (default: WEB_CONCURRENCY, else 1); pools are sized to fit the server",
+    )
 
     migrate_cmd = commands.add_parser("migrate", help="apply pending schema/ migrations")
     migrate_cmd.add_argument("--status", action="store_true", help="list applied and pending files, change nothing")
@@ -161,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser(settings).parse_args(argv)
     try:
         if args.command == "serve":
-            return serve(settings, seed=not args.no_seed)
+            return serve(settings, seed=not args.no_seed, workers=args.workers)
         if args.command == "migrate":
             return asyncio.run(_with_connection(settings, lambda c: _migrate(c, settings, args.status)))
         if args.command == "seed":

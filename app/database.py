@@ -46,13 +46,24 @@ async def prepare_connection(conn: asyncpg.Connection) -> None:
         await conn.set_type_codec(name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+def startup_settings(settings: Settings) -> dict[str, str]:
+    """What a new connection sends: every session setting, or (DATABASE_STARTUP_SETTINGS=false, behind
+    PgBouncer, which refuses other startup parameters) only application_name; the rest then come from
+    the role's or database's defaults (README "Workers and PgBouncer")."""
+    wanted = session_settings(settings)
+    if settings.database_startup_settings:
+        return wanted
+    return {"application_name": wanted["application_name"]}
+
+
 async def create_pool(url: str, settings: Settings) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
         url,
         min_size=settings.pool_min_size,
         max_size=settings.pool_max_size,
         timeout=settings.connect_timeout,
-        server_settings=session_settings(settings),
+        statement_cache_size=settings.database_statement_cache_size,
+        server_settings=startup_settings(settings),
         init=prepare_connection,
     )
     assert pool is not None

@@ -25,6 +25,24 @@ class Settings(BaseSettings):
     port: int = 8000
     pool_min_size: int = 2
     pool_max_size: int = 10
+    web_concurrency: int = Field(
+        default=1, ge=1, description="Worker processes of `catalog serve` when --workers is not given."
+    )
+    pool_headroom_connections: int = Field(
+        default=10,
+        ge=0,
+        description="Server connections `catalog serve` leaves free for migrations, admin and psql when it sizes the pools.",
+    )
+    database_statement_cache_size: int = Field(
+        default=100,
+        ge=0,
+        description="asyncpg's prepared statements kept per connection; 0 behind PgBouncer in transaction mode before 1.21.",
+    )
+    database_startup_settings: bool = Field(
+        default=True,
+        description="Send the session settings (jit, statement_timeout...) when connecting; false behind PgBouncer, "
+        "which refuses them: set them on the role or database instead (README \"Workers and PgBouncer\").",
+    )
     pool_acquire_timeout: float = Field(
         default=5.0, description="Seconds a request waits for a connection before it gets a 503."
     )

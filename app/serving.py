@@ -1,0 +1,177 @@
+"""`catalog serve`: one process, or N uvicorn workers sharing one listening socket bound here.
+
+The socket is bound with `proto=IPPROTO_TCP` and TCP_NODELAY. asyncio turns Nagle off on an accepted
+socket only when the socket says it is TCP, and accepted sockets copy the listener's `proto`; uvicorn's
+own `--workers` socket leaves it 0 (uvicorn issue #3149), so every keep-alive answer after the first
+waits for the client's delayed ACK (~40 ms). TCP_NODELAY on the listener covers the rest: Linux copies
+it to every accepted socket, whatever the event loop does.
+
+The master resolves the database (starting the embedded server, the only process registered with it),
+reads the server's max_connections and gives each worker a pool of at most
+(max_connections - superuser_reserved_connections - POOL_HEADROOM_CONNECTIONS) // N connections.
+Workers receive these settings, the database URL included, so they never register with the embedded
+server: a worker that dies, even by SIGKILL, leaves nothing that keeps it from stopping with the master.
+"""
+
+import asyncio
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import asyncpg
+import uvicorn
+from fastapi import FastAPI
+from uvicorn.supervisors import Multiprocess
+
+from app.core import sql
+from app.database import session_settings, startup_settings
+from app.settings import Settings
+
+WORKER_SETTINGS_ENV = "CATALOG_WORKER_SETTINGS"  # the master's settings, as JSON, for the spawned workers
+
+
+class ServeError(Exception):
+    """`catalog serve` cannot start as asked (e.g. the pools do not fit the server's connection limit)."""
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A bound TCP socket whose accepted connections have TCP_NODELAY (see the module docstring)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    sock.set_inheritable(True)
+    return sock
+
+
+@dataclass(frozen=True)
+class PoolPlan:
+    """How the server's connections are shared between N workers."""
+
+    max_connections: int
+    superuser_reserved: int
+    headroom: int
+    workers: int
+    pool_min_size: int
+    pool_max_size: int
+
+    @property
+    def budget(self) -> int:
+        return self.max_connections - self.superuser_reserved - self.headroom
+
+    def describe(self) -> str:
+        return (
+            f"{self.workers} worker(s) x pool of {self.pool_min_size}-{self.pool_max_size} connections = at most "
+            f"{self.workers * self.pool_max_size} of the server's max_connections {self.max_connections} "
+            f"({self.superuser_reserved} reserved for superusers, {self.headroom} left for migrations and admin)"
+        )
+
+
+def plan_pools(settings: Settings, workers: int, max_connections: int, superuser_reserved: int) -> PoolPlan:
+    """Each worker's pool: POOL_MAX_SIZE, lowered so that `workers` pools fit the server's budget."""
+    headroom = settings.pool_headroom_connections
+    budget = max_connections - superuser_reserved - headroom
+    per_worker = budget // workers
+    if per_worker < 1:
+        raise ServeError(
+            f"{workers} workers do not fit the database server: max_connections {max_connections} minus "
+            f"{superuser_reserved} superuser-reserved and {headroom} headroom (POOL_HEADROOM_CONNECTIONS) leaves "
+            f"{budget} connections; use fewer workers or raise max_connections"
+        )
+    max_size = min(settings.pool_max_size, per_worker)
+    return PoolPlan(
+        max_connections=max_connections,
+        superuser_reserved=superuser_reserved,
+        headroom=headroom,
+        workers=workers,
+        pool_min_size=min(settings.pool_min_size, max_size),
+        pool_max_size=max_size,
+    )
+
+
+@dataclass(frozen=True)
+class ServerFacts:
+    """What the master reads from the database before it starts the workers."""
+
+    max_connections: int
+    superuser_reserved: int
+    session_mismatches: list[str]  # session settings the server gives that differ from what the app wants
+
+
+async def read_server_facts(url: str, settings: Settings) -> ServerFacts:
+    """One connection, made as the pools will make theirs: the connection limit, and (when the session
+    settings are not sent at start-up) whether the role's or database's defaults give them."""
+    conn = await asyncpg.connect(
+        url,
+        timeout=settings.connect_timeout,
+        statement_cache_size=settings.database_statement_cache_size,
+        server_settings=startup_settings(settings),
+    )
+    try:
+        wanted = session_settings(settings)
+        names = ["max_connections", "superuser_reserved_connections", *wanted]
+        found = {row["setting_name"]: row["setting_value"] for row in await sql.current_settings(conn, setting_names=names)}
+    finally:
+        await conn.close()
+    mismatches = [
+        f"{name} is {found.get(name)!r}, the app wants {value!r}"
+        for name, value in wanted.items()
+        if not _same_setting(found.get(name), value)
+    ]
+    return ServerFacts(
+        max_connections=int(found["max_connections"] or 0),
+        superuser_reserved=int(found["superuser_reserved_connections"] or 0),
+        session_mismatches=mismatches,
+    )
+
+
+def _same_setting(found: str | None, wanted: str) -> bool:
+    """statement_timeout comes back as '15s' for '15000': compare the milliseconds where both are numbers of them."""
+    if found is None:
+        return False
+    units = {"ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
+    for unit, factor in sorted(units.items(), key=lambda item: -len(item[0])):
+        if found.endswith(unit) and found[: -len(unit)].isdigit() and wanted.isdigit():
+            return int(found[: -len(unit)]) * factor == int(wanted)
+    return found == wanted
+
+
+def worker_app() -> FastAPI:
+    """uvicorn's factory in each worker: the app with the master's settings (database URL, pool sizes)."""
+    from app.main import create_app
+
+    return create_app(Settings.model_validate_json(os.environ[WORKER_SETTINGS_ENV]))
+
+
+def run(settings: Settings, url: str, workers: int, say: Callable[[str], None]) -> int:
+    """Serve until SIGINT/SIGTERM: in this process when `workers` is 1, else under uvicorn's supervisor,
+    which restarts a worker that dies."""
+    facts = asyncio.run(read_server_facts(url, settings))
+    for mismatch in facts.session_mismatches:
+        say(f"warning: {mismatch} (DATABASE_STARTUP_SETTINGS=false: set it on the role or database)")
+    plan = plan_pools(settings, workers, facts.max_connections, facts.superuser_reserved)
+    say(plan.describe())
+    served = settings.model_copy(
+        update={"database_url": url, "pool_min_size": plan.pool_min_size, "pool_max_size": plan.pool_max_size}
+    )
+    sock = listening_socket(settings.host, settings.port)
+    say(f"serving on http://{settings.host}:{sock.getsockname()[1]} (OpenAPI at /docs); Ctrl-C stops")
+    try:
+        if workers == 1:
+            from app.main import create_app
+
+            config = uvicorn.Config(create_app(served), log_level="info")
+            uvicorn.Server(config).run(sockets=[sock])
+        else:
+            os.environ[WORKER_SETTINGS_ENV] = served.model_dump_json()
+            config = uvicorn.Config("app.serving:worker_app", factory=True, workers=workers, log_level="info")
+            Multiprocess(config, sockets=[sock]).run()
+    finally:
+        sock.close()
+    return 0

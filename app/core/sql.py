@@ -344,6 +344,38 @@ async def unlock_plan_database(conn: Connection, *, database_name: str) -> bool 
     return cast(bool | None, await conn.fetchval(_UNLOCK_PLAN_DATABASE, database_name))
 
 
+_COPY_DATABASE_STATEMENT = statement("core", "copy_database_statement", ("database_name", "template_name"))
+
+
+async def copy_database_statement(conn: Connection, *, database_name: str, template_name: str) -> str | None:
+    """Returns a create database statement copying the template's files (fast; the template must be idle)."""
+    return cast(str | None, await conn.fetchval(_COPY_DATABASE_STATEMENT, database_name, template_name))
+
+
+_ANALYZE_DATABASE = statement("core", "analyze_database", ())
+
+
+async def analyze_database(conn: Connection) -> None:
+    """Analyzes every table at the session's default_statistics_target (a column's own target wins)."""
+    await conn.execute(_ANALYZE_DATABASE)
+
+
+class ColumnStatisticsTargetsRow(TypedDict):
+    """A row of column_statistics_targets."""
+
+    column_name: str | None
+    statistics_target: int | None
+    table_name: str | None
+
+
+_COLUMN_STATISTICS_TARGETS = statement("core", "column_statistics_targets", ())
+
+
+async def column_statistics_targets(conn: Connection) -> list[ColumnStatisticsTargetsRow]:
+    """Returns every column given its own statistics target (alter column ... set statistics), by table."""
+    return cast(list[ColumnStatisticsTargetsRow], [dict(r) for r in await conn.fetch(_COLUMN_STATISTICS_TARGETS)])
+
+
 # --- queries/core/schema_lint.sql --------------------------------------------------------------------
 
 

@@ -69,3 +69,28 @@ select pg_advisory_lock(hashtext('catalog.plans.' || :database_name::text)) is n
 -- name: unlock_plan_database(database_name)$
 -- Releases the checking database's build lock; returns whether it was held.
 select pg_advisory_unlock(hashtext('catalog.plans.' || :database_name::text)) as unlocked;
+
+-- name: copy_database_statement(database_name, template_name)$
+-- Returns a create database statement copying the template's files (fast; the template must be idle).
+select format('create database %I template %I strategy file_copy', :database_name::text, :template_name::text)
+    as statement;
+
+-- name: analyze_database#
+-- Analyzes every table at the session's default_statistics_target (a column's own target wins).
+analyze;
+
+-- name: column_statistics_targets()
+-- Returns every column given its own statistics target (alter column ... set statistics), by table.
+select
+    a.attname::text as column_name,
+    a.attstattarget::int as statistics_target,
+    n.nspname || '.' || c.relname as table_name
+from pg_catalog.pg_attribute as a
+inner join pg_catalog.pg_class as c on a.attrelid = c.oid
+inner join pg_catalog.pg_namespace as n on c.relnamespace = n.oid
+where
+    a.attstattarget >= 0
+    and a.attnum > 0
+    and not a.attisdropped
+    and n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
+order by table_name, column_name;

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, Response, status
 
-from app.corpus import schemas, service, sql
+from app.corpus import schemas, search_plan, service, sql
 from app.corpus.service import CorpusService, corpus_service
 from app.database import Connection, borrow
 from app.errors import NotFound
@@ -54,17 +54,20 @@ async def search(
 ) -> schemas.SearchResult:
     size = body.page_size or page_size or DEFAULT_PAGE_SIZE
     after = decode_cursor(body.cursor or cursor, (int,))
+    after_id = after[0] if after else None
     words = list(dict.fromkeys(body.words))
     match_all = body.operator == "and"
     async with conn.transaction(isolation="repeatable_read", readonly=True):
-        found = await sql.search_paragraphs(
-            conn, words=words, match_all=match_all, after_id=after[0] if after else None, page_size=size + 1
-        )
-        total = await sql.count_search_matches(conn, words=words, match_all=match_all)
-    page, more = page_of(found, size)
+        counts = await sql.word_paragraph_counts(conn, words=words)
+        found = search_plan.outline(words, match_all, counts)
+        rows = await search_plan.page(conn, found, match_all, after_id, size + 1)
+        page, more = page_of(rows, size)
+        whole = len(page) if after_id is None and not more else None
+        total, relation = await search_plan.total(conn, found, match_all, whole)
     return schemas.SearchResult(
         paragraphs=[schemas.Paragraph(**r) for r in page],
         total_count=total,
+        total_count_relation=relation,
         next_cursor=encode_cursor([page[-1]["id"]]) if more else None,
     )
 

@@ -61,7 +61,14 @@ class Paragraph(BaseModel):
 
 class SearchResult(BaseModel):
     paragraphs: list[Paragraph]
-    total_count: int = Field(description="Number of paragraphs matching, on every page.")
+    total_count: int = Field(
+        description="Number of paragraphs matching, on every page: exact when total_count_relation is `eq`, "
+        "else a lower bound (more than 10,000 matches)."
+    )
+    total_count_relation: Literal["eq", "gte"] = Field(
+        description="`eq`: total_count is exact; `gte`: at least total_count paragraphs match (counting stops at "
+        "10,000; an OR reports its most frequent word's paragraphs). As Elasticsearch's track_total_hits."
+    )
     next_cursor: str | None = Field(description="Pass back as `cursor` for the next page; null on the last page.")
 
 

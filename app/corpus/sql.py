@@ -75,7 +75,7 @@ _ADD_WORD_COUNTS = statement("corpus", "add_word_counts", ("paragraph_id",))
 
 
 async def add_word_counts(conn: Connection, *, paragraph_id: int) -> int:
-    """Adds one paragraph's words to the word counts (a word's count there is its number of positions). Rows are written in word order, so concurrent inserts lock them in the same order and cannot deadlock."""
+    """Adds one paragraph's words to the word counts: its positions to each word's frequency, and one to each word's number of paragraphs. Rows are written in word order, so concurrent inserts lock them in the same order and cannot deadlock."""
     return affected_rows(await conn.execute(_ADD_WORD_COUNTS, paragraph_id))
 
 
@@ -112,6 +112,23 @@ async def paragraph_by_id(conn: Connection, *, paragraph_id: int) -> ParagraphBy
     return None if found is None else cast(ParagraphByIdRow, dict(found))
 
 
+class WordParagraphCountsRow(TypedDict):
+    """A row of word_paragraph_counts."""
+
+    word: str
+    lexemes: int
+    paragraphs: int
+    corpus_size: int
+
+
+_WORD_PARAGRAPH_COUNTS = statement("corpus", "word_paragraph_counts", ("words",))
+
+
+async def word_paragraph_counts(conn: Connection, *, words: Sequence[str]) -> list[WordParagraphCountsRow]:
+    """Returns, for each word searched (in the order given), its number of lexemes (a phrase such as "don't" has two, "well-known" three) and the fewest paragraphs any of them occurs in, 0 when one occurs nowhere: for a one-lexeme word the exact number of paragraphs containing it, for a phrase an upper bound. corpus_size is the highest paragraph id (about the number of paragraphs)."""
+    return cast(list[WordParagraphCountsRow], [dict(r) for r in await conn.fetch(_WORD_PARAGRAPH_COUNTS, words)])
+
+
 class SearchParagraphsRow(TypedDict):
     """A row of search_paragraphs."""
 
@@ -124,16 +141,32 @@ _SEARCH_PARAGRAPHS = statement("corpus", "search_paragraphs", ("words", "match_a
 
 
 async def search_paragraphs(conn: Connection, *, words: Sequence[str], match_all: bool, after_id: int | None, page_size: int) -> list[SearchParagraphsRow]:
-    """Returns one page of the paragraphs containing all (match_all) or any of the words, newest first."""
+    """Returns one page of the paragraphs containing all (match_all) or any of the words, newest first, by walking the primary key backwards: for words in many paragraphs, where a page is found early."""
     return cast(list[SearchParagraphsRow], [dict(r) for r in await conn.fetch(_SEARCH_PARAGRAPHS, words, match_all, after_id, page_size)])
 
 
-_COUNT_SEARCH_MATCHES = statement("corpus", "count_search_matches", ("words", "match_all"))
+class SearchRareParagraphsRow(TypedDict):
+    """A row of search_rare_paragraphs."""
+
+    id: int
+    content: str
+    created_at: datetime
 
 
-async def count_search_matches(conn: Connection, *, words: Sequence[str], match_all: bool) -> int:
-    """Returns the number of paragraphs containing all (match_all) or any of the words."""
-    return cast(int, await conn.fetchval(_COUNT_SEARCH_MATCHES, words, match_all))
+_SEARCH_RARE_PARAGRAPHS = statement("corpus", "search_rare_paragraphs", ("words", "match_all", "after_id", "page_size"))
+
+
+async def search_rare_paragraphs(conn: Connection, *, words: Sequence[str], match_all: bool, after_id: int | None, page_size: int) -> list[SearchRareParagraphsRow]:
+    """Returns the same page as search_paragraphs for words in few paragraphs: every match from the GIN index (materialized, so never by walking the primary key), the newest page_size of them, then their rows."""
+    return cast(list[SearchRareParagraphsRow], [dict(r) for r in await conn.fetch(_SEARCH_RARE_PARAGRAPHS, words, match_all, after_id, page_size)])
+
+
+_COUNT_SEARCH_MATCHES = statement("corpus", "count_search_matches", ("words", "match_all", "max_count"))
+
+
+async def count_search_matches(conn: Connection, *, words: Sequence[str], match_all: bool, max_count: int) -> int:
+    """Returns the number of paragraphs containing all (match_all) or any of the words, counting at most max_count of them (a result equal to max_count means "at least max_count"). Which max_count matches are counted does not matter, so the limit has no order."""
+    return cast(int, await conn.fetchval(_COUNT_SEARCH_MATCHES, words, match_all, max_count))
 
 
 # --- queries/corpus/seed.sql -------------------------------------------------------------------------
@@ -167,7 +200,7 @@ _RECOUNT_WORDS = statement("corpus", "recount_words", ())
 
 
 async def recount_words(conn: Connection) -> None:
-    """Recomputes every word count from the stored paragraphs (after a bulk load), in one pass."""
+    """Recomputes every word count (occurrences and paragraphs) from the stored paragraphs (after a bulk load), in one pass."""
     await conn.execute(_RECOUNT_WORDS)
 
 

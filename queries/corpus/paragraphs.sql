@@ -8,18 +8,22 @@ values (:content)
 returning id, content, created_at;
 
 -- name: add_word_counts(paragraph_id)!
--- Adds one paragraph's words to the word counts (a word's count there is its number of positions).
--- Rows are written in word order, so concurrent inserts lock them in the same order and cannot deadlock.
-insert into corpus.word_counts (word, frequency)
+-- Adds one paragraph's words to the word counts: its positions to each word's frequency, and one to
+-- each word's number of paragraphs. Rows are written in word order, so concurrent inserts lock them
+-- in the same order and cannot deadlock.
+insert into corpus.word_counts (word, frequency, paragraphs)
 select
     w.lexeme,
-    cardinality(w.positions) as frequency
+    cardinality(w.positions) as frequency,
+    1 as paragraphs
 from corpus.paragraphs as p
 cross join lateral unnest(p.content_words) as w (lexeme, positions, weights)
 where p.id = :paragraph_id
 order by w.lexeme
 on conflict (word) do update
-    set frequency = corpus.word_counts.frequency + excluded.frequency;
+    set
+        frequency = corpus.word_counts.frequency + excluded.frequency,
+        paragraphs = corpus.word_counts.paragraphs + excluded.paragraphs;
 
 -- name: paragraphs_page(after_id, page_size)
 -- Returns one page of paragraphs, newest first.
@@ -41,8 +45,31 @@ select
 from corpus.paragraphs as p
 where p.id = :paragraph_id;
 
+-- name: word_paragraph_counts(words)
+-- Returns, for each word searched (in the order given), its number of lexemes (a phrase such as
+-- "don't" has two, "well-known" three) and the fewest paragraphs any of them occurs in, 0 when one
+-- occurs nowhere: for a one-lexeme word the exact number of paragraphs containing it, for a phrase an
+-- upper bound. corpus_size is the highest paragraph id (about the number of paragraphs).
+-- not null: word, lexemes
+select
+    w.word,
+    cardinality(l.lexemes) as lexemes,
+    coalesce(
+        (
+            select case when count(*) = cardinality(l.lexemes) then min(c.paragraphs) else 0 end
+            from corpus.word_counts as c
+            where c.word = any(l.lexemes)
+        ),
+        0
+    )::bigint as paragraphs,
+    coalesce((select max(p.id) from corpus.paragraphs as p), 0)::bigint as corpus_size
+from unnest(:words::text[]) with ordinality as w (word, position)
+cross join lateral tsvector_to_array(to_tsvector('simple', w.word)) as l (lexemes)
+order by w.position;
+
 -- name: search_paragraphs(words, match_all, after_id, page_size)
--- Returns one page of the paragraphs containing all (match_all) or any of the words, newest first.
+-- Returns one page of the paragraphs containing all (match_all) or any of the words, newest first,
+-- by walking the primary key backwards: for words in many paragraphs, where a page is found early.
 select
     p.id,
     p.content,
@@ -54,8 +81,40 @@ where
 order by p.id desc
 limit :page_size;
 
--- name: count_search_matches(words, match_all)$
--- Returns the number of paragraphs containing all (match_all) or any of the words.
+-- name: search_rare_paragraphs(words, match_all, after_id, page_size)
+-- Returns the same page as search_paragraphs for words in few paragraphs: every match from the GIN
+-- index (materialized, so never by walking the primary key), the newest page_size of them, then their rows.
+with matches as materialized (
+    select p.id
+    from corpus.paragraphs as p
+    where
+        p.content_words @@ corpus.words_query(:words::text[], :match_all::boolean)
+        and (:after_id::bigint is null or p.id < :after_id)
+),
+
+newest as (
+    select m.id
+    from matches as m
+    order by m.id desc
+    limit :page_size
+)
+
+select
+    p.id,
+    p.content,
+    p.created_at
+from newest as n
+inner join corpus.paragraphs as p on n.id = p.id
+order by p.id desc;
+
+-- name: count_search_matches(words, match_all, max_count)$
+-- Returns the number of paragraphs containing all (match_all) or any of the words, counting at most
+-- max_count of them (a result equal to max_count means "at least max_count"). Which max_count
+-- matches are counted does not matter, so the limit has no order.
 select count(*) as matches
-from corpus.paragraphs as p
-where p.content_words @@ corpus.words_query(:words::text[], :match_all::boolean);
+from (
+    select 1 as found
+    from corpus.paragraphs as p
+    where p.content_words @@ corpus.words_query(:words::text[], :match_all::boolean)
+    limit :max_count -- noqa: AM09
+) as m;

@@ -94,12 +94,14 @@ from g
 cross join v;
 
 -- name: recount_words#
--- Recomputes every word count from the stored paragraphs (after a bulk load), in one pass.
+-- Recomputes every word count (occurrences and paragraphs) from the stored paragraphs (after a bulk
+-- load), in one pass.
 truncate corpus.word_counts;
-insert into corpus.word_counts (word, frequency)
+insert into corpus.word_counts (word, frequency, paragraphs)
 select
     w.lexeme as word,
-    sum(cardinality(w.positions)) as frequency
+    sum(cardinality(w.positions)) as frequency,
+    count(*) as paragraphs
 from corpus.paragraphs as p
 cross join lateral unnest(p.content_words) as w (lexeme, positions, weights)
 group by w.lexeme

@@ -8,7 +8,7 @@ import httpx
 
 from tests.conftest import assert_error
 from tests.corpus.conftest import SHORT_TIMEOUTS, CorpusClient
-from tests.corpus.helpers import recount, store, word_counts
+from tests.corpus.helpers import paragraph_counts, recount, recount_paragraphs, store, word_counts
 from tests.corpus.upstream import FakeUpstream
 
 
@@ -48,6 +48,10 @@ async def test_counts_add_up_over_fetches(
     assert counts["well-known"] == counts["well"] == counts["known"] == 1
     assert counts["don"] == counts["t"] == 1
     assert counts == await recount(conn)
+    # And in how many paragraphs each word is: "one" twice in the second paragraph, so in 2, not 3.
+    paragraphs = await paragraph_counts(conn)
+    assert paragraphs["one"] == 2 and paragraphs["cat"] == 2 and paragraphs["dog"] == 1
+    assert paragraphs == await recount_paragraphs(conn)
 
 
 async def test_server_error_is_retried_once(
@@ -139,6 +143,7 @@ async def test_concurrent_fetches_never_lose_or_double_a_count(
     assert await conn.fetchval("select count(*) from corpus.paragraphs") == 60
     counts = await word_counts(conn)
     assert counts == await recount(conn)
+    assert await paragraph_counts(conn) == await recount_paragraphs(conn)
     # 12 of each paragraph: "the" occurs 3 + 2 + 2 + 2 + 5 times in the five.
     assert counts["the"] == 12 * 14
 

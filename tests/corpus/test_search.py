@@ -109,7 +109,7 @@ async def test_paging_walks_every_match_newest_first(api: httpx.AsyncClient, ups
 
 async def test_no_paragraphs_at_all(api: httpx.AsyncClient) -> None:
     response = await search(api, "anything")
-    assert response.json() == {"paragraphs": [], "total_count": 0, "next_cursor": None}
+    assert response.json() == {"paragraphs": [], "total_count": 0, "total_count_relation": "eq", "next_cursor": None}
 
 
 async def test_validation(api: httpx.AsyncClient) -> None:

@@ -6,7 +6,7 @@ import httpx
 from app.cli import build_parser
 from app.corpus import seed
 from app.settings import Settings
-from tests.corpus.helpers import recount, search, word_counts
+from tests.corpus.helpers import paragraph_counts, recount, recount_paragraphs, search, word_counts
 
 
 def no_progress(stage: str, done: int, total: int) -> None:
@@ -25,6 +25,7 @@ async def test_synthetic_corpus(conn: asyncpg.Connection) -> None:
     assert 30 <= lengths["least"] and lengths["most"] <= 80
     counts = await word_counts(conn)
     assert counts == await recount(conn)
+    assert await paragraph_counts(conn) == await recount_paragraphs(conn)
     top = sorted(counts, key=lambda w: (-counts[w], w))
     assert top[:3] == ["the", "of", "and"]
     # Skewed: the most frequent word is about 8% of all words, and most words are rare.

@@ -116,7 +116,9 @@ async def read_server_facts(url: str, settings: Settings) -> ServerFacts:
     try:
         wanted = session_settings(settings)
         names = ["max_connections", "superuser_reserved_connections", *wanted]
-        found = {row["setting_name"]: row["setting_value"] for row in await sql.current_settings(conn, setting_names=names)}
+        found = {
+            row["setting_name"]: row["setting_value"] for row in await sql.current_settings(conn, setting_names=names)
+        }
     finally:
         await conn.close()
     mismatches = [

@@ -11,9 +11,10 @@ Description = Annotated[str, StringConstraints(max_length=2000)]
 Instructions = Annotated[str, StringConstraints(max_length=20000)]
 Quantity = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Unit = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)]
-RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
-Servings = Annotated[int, Field(ge=1, le=1000)]
-Minutes = Annotated[int, Field(ge=0, le=10080)]
+# Strict: JSON true/false or "5" is not a number here (pydantic's lax mode would take them).
+RowId = Annotated[int, Field(strict=True, ge=1, le=2**63 - 1)]
+Servings = Annotated[int, Field(strict=True, ge=1, le=1000)]
+Minutes = Annotated[int, Field(strict=True, ge=0, le=10080)]
 
 MAX_INGREDIENTS = 100
 

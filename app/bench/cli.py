@@ -1,0 +1,83 @@
+"""`scripts/bench [--quick] [--sizes] [--domain D] [--seconds S] [--rounds N] [--connections C]`.
+
+Loads (or reuses) the benchmark database, starts the app and the ceiling side by side, warms each
+case on both, then runs rounds in which every case is measured on both servers back to back (the
+order alternating between rounds), and reports the medians.
+"""
+
+import argparse
+import asyncio
+import sys
+
+from app.bench import cases, data, report, wrk
+from app.bench.servers import serving
+from app.settings import ROOT, get_settings
+
+SIZES = (10_000, 100_000, 1_000_000)
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="1 round of 3 s per case and server (a few minutes)")
+    parser.add_argument("--sizes", action="store_true", help="also the app's p50 at 10k, 100k and 1M rows")
+    parser.add_argument("--domain", action="append", help="only these domains (repeatable)")
+    parser.add_argument("--case", action="append", help="only cases whose name contains this (repeatable)")
+    parser.add_argument("--seconds", type=float, help="seconds per run (default 5, quick 3)")
+    parser.add_argument("--rounds", type=int, help="interleaved rounds (default 3, quick 1)")
+    parser.add_argument("--connections", type=int, default=16, help="wrk keep-alive connections (default 16)")
+    return parser.parse_args(argv)
+
+
+def measure(rows: list[report.Row], app_url: str, ceiling_url: str, seconds: float, rounds: int, connections: int) -> None:
+    for row in rows:  # warm-up: caches of PostgreSQL and both processes
+        wrk.run(app_url, row.case, 1, connections)
+        wrk.run(ceiling_url, row.case, 1, connections)
+    for round_number in range(rounds):
+        for row in rows:
+            order = [("app", app_url), ("ceiling", ceiling_url)]
+            for which, url in order if round_number % 2 == 0 else reversed(order):
+                result = wrk.run(url, row.case, seconds, connections)
+                (row.app if which == "app" else row.ceiling).append(result)
+                print(f"  round {round_number + 1}/{rounds} {which:7} {row.case.domain}: {row.case.name}: "
+                      f"{result.requests_per_second:,.0f} req/s, p50 {result.p50_ms:.2f} ms"
+                      + (f", {result.errors} errors" if result.errors else ""), flush=True)
+
+
+def by_size(domains: set[str], names: list[str] | None, seconds: float, connections: int) -> dict[str, dict[str, float]]:
+    settings = get_settings()
+    found: dict[str, dict[str, float]] = {}
+    for size in SIZES:
+        url = asyncio.run(data.prepare(settings, None if size == SIZES[-1] else size))
+        chosen = [c for c in asyncio.run(cases.build(url, domains & set(data.SIZED_DOMAINS)))
+                  if not names or any(n in c.name for n in names)]
+        with serving("app", url, ROOT / "reports" / "bench-logs" / f"size-{size}") as app_url:
+            for case in chosen:
+                wrk.run(app_url, case, 1, connections)
+            found[f"{size:,}"] = {
+                f"{c.domain}: {c.name}": wrk.run(app_url, c, seconds, connections).p50_ms for c in chosen
+            }
+        print(f"  size {size:,}: " + ", ".join(f"{k} {v:.2f} ms" for k, v in found[f"{size:,}"].items()), flush=True)
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    if not wrk.available():
+        print(f"bench: {wrk.INSTALL_HINT}", file=sys.stderr)
+        return 2
+    seconds = args.seconds or (3.0 if args.quick else 5.0)
+    rounds = args.rounds or (1 if args.quick else 3)
+    settings = get_settings()
+    domains = set(args.domain or ("bookstore", "corpus", "cookbook", "inventory"))
+    url = asyncio.run(data.prepare(settings))
+    chosen = [c for c in asyncio.run(cases.build(url, domains)) if not args.case or any(n in c.name for n in args.case)]
+    rows = [report.Row(case) for case in chosen]
+    logs = ROOT / "reports" / "bench-logs"
+    print(f"bench: {len(rows)} cases, {rounds} round(s) of {seconds:g} s, {args.connections} connections", flush=True)
+    with serving("app", url, logs) as app_url, serving("ceiling", url, logs) as ceiling_url:
+        measure(rows, app_url, ceiling_url, seconds, rounds, args.connections)
+    sizes = by_size(domains, args.case, seconds, args.connections) if args.sizes else {}
+    run_settings: dict[str, object] = {"rounds": rounds, "seconds": seconds, "connections": args.connections}
+    report.write(ROOT / "reports", rows, run_settings, sizes)
+    print("bench: wrote reports/bench.md and reports/bench.json")
+    return 0

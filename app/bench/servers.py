@@ -1,0 +1,64 @@
+"""The two servers under test, each a subprocess on 127.0.0.1: the app as `catalog serve` runs it, and the ceiling."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from app.settings import ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: the server exited with code {process.returncode} (see reports/bench-logs/)")
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {timeout:g}s")
+
+
+@contextmanager
+def serving(kind: str, database_url: str, logs: Path) -> Iterator[str]:
+    """Run the app (`catalog serve --no-seed`) or the ceiling on a free port; yield its base URL."""
+    port = free_port()
+    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port)}
+    if kind == "app":
+        env["DATABASE_URL"] = database_url
+        command = [str(Path(sys.executable).with_name("catalog")), "serve", "--no-seed"]
+        probe = "/health"
+    else:
+        env["BENCH_DATABASE_URL"] = database_url
+        command = [sys.executable, "-m", "app.bench.ceiling"]
+        probe = "/missing"
+    logs.mkdir(parents=True, exist_ok=True)
+    with open(logs / f"{kind}.log", "wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_ready(base + probe, process)
+            yield base
+        finally:
+            process.terminate()
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

@@ -42,6 +42,8 @@ class Outcome:
     previous: baselines.Baseline | None = None
     # The baseline the run was judged against (the reports draw its tree when the shape changed).
     baseline: baselines.Baseline | None = None
+    # Findings that do not fail the case (the statistics pass: a plan that differs from the baseline).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def compared(self) -> baselines.Baseline | None:

@@ -1,4 +1,4 @@
-"""`catalog plans check | update | show NAME`: the plan-regression checker's command line."""
+"""`catalog plans check | update | stats | show NAME | ...`: the plan-regression checker's command line."""
 
 import argparse
 import asyncio
@@ -20,6 +20,7 @@ from app.plans.indexes import render as render_indexes
 from app.plans.named import load_named_queries
 from app.plans.runner import Target, open_checking_session
 from app.plans.runner import run as run_checks
+from app.plans.statistics import DEFAULT_ROUNDS, FIX, PRODUCTION_TARGET, run_pass
 from app.plans.tree import buffers, render
 from app.seeding import seed_modules
 from app.settings import ROOT, Settings
@@ -42,6 +43,15 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("--query", action="append", metavar="PATTERN", help="only these queries (glob, repeatable)")
         cmd.add_argument("--reports", type=Path, default=ROOT / "reports", help="report folder (default reports/)")
+    stats = sub.add_parser(
+        "stats", help="on a copy, analyze at the production statistics target a few times; hold every case to the rules"
+    )
+    stats.add_argument("--query", action="append", metavar="PATTERN", help="only these queries (glob, repeatable)")
+    stats.add_argument("--reports", type=Path, default=ROOT / "reports", help="report folder (default reports/)")
+    stats.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS, help=f"analyze-and-check rounds (default {DEFAULT_ROUNDS})")
+    stats.add_argument(
+        "--target", type=int, default=PRODUCTION_TARGET, help=f"default_statistics_target (default {PRODUCTION_TARGET})"
+    )
     modes = sub.add_parser("cache-modes", help="measure custom plans (planning each time) against generic plans")
     modes.add_argument("--query", action="append", metavar="PATTERN", help="only these queries (glob, repeatable)")
     indexes = sub.add_parser("indexes", help="each index with the plan cases that use it, and the unused ones")
@@ -73,12 +83,30 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(index_impact(settings, args.index))
     if args.plans_command == "cache-modes":
         return asyncio.run(cache_modes(target_for(settings), args.query))
+    if args.plans_command == "stats":
+        return statistics_pass(target_for(settings, args.reports), args.rounds, args.target, args.query)
     target = target_for(settings, args.reports)
     outcomes, info = asyncio.run(run_checks(target, say, update=args.plans_command == "update", patterns=args.query))
     print(report.console(outcomes, info))
     written = report.write_all(outcomes, info, target.config.reports_dir)
     say(f"plans: reports in {', '.join(str(p) for p in written)}")
     return 0 if all(o.passed for o in outcomes) else 1
+
+
+def statistics_pass(target: Target, rounds: int, statistics_target: int, patterns: list[str] | None) -> int:
+    """`catalog plans stats`: reports/plans-stats.md and plans-stats.html; exit 1 if a rule fails."""
+    from app.plans.html import page
+
+    found, info = asyncio.run(run_pass(target, say, rounds, statistics_target, patterns))
+    title = f"Plan checks at statistics target {statistics_target}"
+    print(report.console(found.outcomes, info))
+    folder = target.config.reports_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    md, html = folder / "plans-stats.md", folder / "plans-stats.html"
+    md.write_text(report.markdown(found.outcomes, info, title=title, preamble=FIX))
+    html.write_text(page(found.outcomes, info, title=title, preamble=FIX))
+    say(f"plans stats: reports in {md}, {html}")
+    return 0 if all(o.passed for o in found.outcomes) else 1
 
 
 async def show(target: Target, name: str, case_name: str | None) -> int:

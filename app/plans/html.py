@@ -22,9 +22,11 @@ h1 { margin-bottom: .2em; }
 .verdict.passed { color: #1b5e20; font-weight: bold; }
 section.case { border: 1px solid #ccc; border-radius: 6px; margin: 1em 0; padding: .5em 1em; }
 section.case.fail { border-color: #b00020; border-width: 2px; }
+section.case.differs { border-color: #f9a825; border-width: 2px; }
 section.case h2 { font-size: 1.05em; margin: .3em 0; font-family: ui-monospace, monospace; }
 .tag { font-size: .8em; padding: 0 .4em; border-radius: 3px; background: #eee; margin-left: .5em; }
 .fail .tag { background: #b00020; color: white; }
+ul.notes li { color: #8d6e00; font-size: .9em; }
 ul.violations li { color: #b00020; font-family: ui-monospace, monospace; font-size: .9em; }
 .plans { display: flex; gap: 1.5em; align-items: flex-start; overflow-x: auto; }
 .tree { flex: 1 1 0; min-width: 30em; }
@@ -154,6 +156,8 @@ def differing_lines(now: list[str], before: tuple[str, ...]) -> set[int]:
 def case_section(o: Outcome) -> str:
     """One case: heading, violations, figures, its plan tree, and the baseline's tree if the shape changed."""
     status = "fail" if not o.passed else ("skip" if o.skipped else ("updated" if o.baseline_written else "ok"))
+    if o.passed and o.notes:
+        status = "differs"
     anchor = escape(f"case-{o.query}.{o.case}")
     parts = [
         f'<section class="case {status}" id="{anchor}" data-query="{escape(o.query)}" data-case="{escape(o.case)}"'
@@ -164,6 +168,8 @@ def case_section(o: Outcome) -> str:
         parts.append(f'<p class="description">{escape(o.run.case.description)}</p>')
     if o.skipped:
         parts.append(f'<p class="skipped">skipped: {escape(o.skipped)}</p>')
+    if o.notes:
+        parts.append('<ul class="notes">' + "".join(f"<li>{escape(note)}</li>" for note in o.notes) + "</ul>")
     if o.violations:
         parts.append('<ul class="violations">' + "".join(f"<li>{escape(str(v))}</li>" for v in o.violations) + "</ul>")
     run = o.run
@@ -191,7 +197,7 @@ def case_section(o: Outcome) -> str:
     return "\n".join(parts)
 
 
-def page(outcomes: list[Outcome], info: RunInfo, title: str = "Plan checks") -> str:
+def page(outcomes: list[Outcome], info: RunInfo, title: str = "Plan checks", preamble: str = "") -> str:
     """The whole report: verdict, links to the failing cases, a section per case (failing first), settings."""
     failed = any(not o.passed for o in outcomes)
     out = [
@@ -204,6 +210,8 @@ def page(outcomes: list[Outcome], info: RunInfo, title: str = "Plan checks") -> 
         f"<h1>{escape(title)}</h1>",
         f'<p class="verdict {"failed" if failed else "passed"}">{escape(summary(outcomes, info))}</p>',
     ]
+    if preamble:
+        out.append(f'<p class="preamble">{escape(preamble)}</p>')
     failing = [o for o in outcomes if not o.passed]
     if failing:
         out.append('<ul class="failing">')

@@ -47,6 +47,10 @@ def console(outcomes: list[Outcome], info: RunInfo) -> str:
     if info.dropped_indexes:
         lines.append("")
         lines += [f"DROPPED {line}" for line in dropped_summary(info.dropped_indexes)]
+    noted = [o for o in outcomes if o.notes]
+    if noted:
+        lines.append("")
+        lines += [f"DIFFERS {o.query} [{o.case}] {note}" for o in noted for note in o.notes]
     if failures:
         lines.append("")
         for o in failures:
@@ -71,7 +75,7 @@ def ordered(outcomes: list[Outcome]) -> list[Outcome]:
     def rank(o: Outcome) -> int:
         if not o.passed:
             return 0
-        if o.baseline_written:
+        if o.baseline_written or o.notes:
             return 1
         return 3 if o.skipped else 2
 
@@ -105,6 +109,10 @@ def _summary_lines(outcomes: list[Outcome], info: RunInfo) -> list[str]:
             change = _buffers_change(o)
             shape_note = "; shape changed" if o.shape_changed else ""
             out.append(f"  - `{o.query}` [{o.case}]: {rules_broken}" + (f"; {change}" if change else "") + shape_note)
+    noted = [o for o in outcomes if o.notes]
+    if noted:
+        out.append(f"- **{len(noted)} plan(s) differ from the baseline** (not failing):")
+        out += [f"  - `{o.query}` [{o.case}]: {'; '.join(o.notes)}" for o in noted]
     if info.dropped_indexes:
         out.append(f"- **{len(info.dropped_indexes)} index(es) gone** that baselines used: see Indexes gone")
     if changed:
@@ -120,11 +128,13 @@ def _summary_lines(outcomes: list[Outcome], info: RunInfo) -> list[str]:
     return out
 
 
-def markdown(outcomes: list[Outcome], info: RunInfo, title: str = "Plan checks") -> str:
+def markdown(outcomes: list[Outcome], info: RunInfo, title: str = "Plan checks", preamble: str = "") -> str:
     """The report for a CI job summary: verdict and summary, failures with the rule explained, table, settings."""
     out = [f"# {title}", "", f"**{summary(outcomes, info)}**", ""]
     out += _summary_lines(outcomes, info)
     out.append("")
+    if preamble:
+        out += [preamble, ""]
     if info.dropped_indexes:
         out += ["## Indexes gone", "", "Indexes the baselines used that this schema no longer has:", ""]
         out += [f"- {_md(line)}" for line in dropped_summary(info.dropped_indexes)]

@@ -130,3 +130,37 @@ async def test_concurrent_views_are_exact(served: tuple[str, FastAPI], database_
         await conn.close()
     assert counts == {recipe["id"]: 495, other["id"]: 55}
     assert logged == 550
+
+
+async def test_views_never_wait_on_the_counter_lock(served: tuple[str, FastAPI], database_url: str) -> None:
+    """While another transaction holds the hot recipe's counter row, every GET still answers; the
+    views are written once the lock is released, none lost."""
+    url, app = served
+    async with httpx.AsyncClient(base_url=url, limits=httpx.Limits(max_connections=50), timeout=60) as http:
+        category = await add_category(http, "Main")
+        recipe = await add_recipe(http, title="Hot", category_id=category, ingredients=[])
+        holder = await asyncpg.connect(database_url)
+        try:
+            locked = holder.transaction()
+            await locked.start()
+            await holder.execute(
+                "select 1 from cookbook.recipe_view_counts where recipe_id = $1 for update", recipe["id"]
+            )
+            answers = await asyncio.gather(*(http.get(f"/cookbook/recipes/{recipe['id']}") for _ in range(100)))
+            assert [r.status_code for r in answers] == [200] * 100
+            # Every GET answered while the row was still locked: none waited for it.
+            assert await holder.fetchval("select count(*) from cookbook.recipe_views") == 0
+            await locked.rollback()
+        finally:
+            await holder.close()
+    for _ in range(200):
+        if app.state.cookbook_views.written >= 100:
+            break
+        await asyncio.sleep(0.05)
+    conn = await asyncpg.connect(database_url)
+    try:
+        assert await conn.fetchval(
+            "select view_count from cookbook.recipe_view_counts where recipe_id = $1", recipe["id"]
+        ) == 100
+    finally:
+        await conn.close()

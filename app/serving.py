@@ -16,6 +16,7 @@ server: a worker that dies, even by SIGKILL, leaves nothing that keeps it from s
 import asyncio
 import os
 import socket
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -35,12 +36,14 @@ class ServeError(Exception):
     """`catalog serve` cannot start as asked (e.g. the pools do not fit the server's connection limit)."""
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
+def listening_socket(host: str, port: int, reuse_port: bool = False) -> socket.socket:
     """A bound TCP socket whose accepted connections have TCP_NODELAY (see the module docstring)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((host, port))
     except OSError as exc:
@@ -48,6 +51,34 @@ def listening_socket(host: str, port: int) -> socket.socket:
         raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
     sock.set_inheritable(True)
     return sock
+
+
+class WorkerSocket(socket.socket):
+    """The master's port reservation, which each worker receives as a socket of its own.
+
+    With one shared listening socket, the worker that wakes first accepts a whole burst of
+    connections: wrk's 16 keep-alive connections split 16/0 or 14/2 between two workers, and two
+    workers served no more than one. Here the master binds the port with SO_REUSEPORT and never
+    listens (a socket that does not listen takes no connections); unpickled in a worker (uvicorn's
+    supervisor pickles the sockets it hands to each process), this becomes a new SO_REUSEPORT
+    socket on the same port, and the kernel spreads new connections over the workers' sockets. A
+    worker that dies takes its socket with it, so no connection waits on a socket nobody accepts.
+    """
+
+    def __reduce__(self) -> tuple[Callable[[str, int], socket.socket], tuple[str, int]]:
+        host, port = self.getsockname()[:2]
+        return _worker_socket, (host, port)
+
+
+def _worker_socket(host: str, port: int) -> socket.socket:
+    return listening_socket(host, port, reuse_port=True)
+
+
+def port_reservation(host: str, port: int) -> WorkerSocket:
+    """The master's WorkerSocket: bound with SO_REUSEPORT, never listening."""
+    plain = listening_socket(host, port, reuse_port=True)
+    reserved = WorkerSocket(plain.family, plain.type, plain.proto, fileno=plain.detach())
+    return reserved
 
 
 @dataclass(frozen=True)
@@ -162,7 +193,10 @@ def run(settings: Settings, url: str, workers: int, say: Callable[[str], None]) 
     served = settings.model_copy(
         update={"database_url": url, "pool_min_size": plan.pool_min_size, "pool_max_size": plan.pool_max_size}
     )
-    sock = listening_socket(settings.host, settings.port)
+    balanced = workers > 1 and hasattr(socket, "SO_REUSEPORT") and sys.platform == "linux"
+    sock = (
+        port_reservation(settings.host, settings.port) if balanced else listening_socket(settings.host, settings.port)
+    )
     say(f"serving on http://{settings.host}:{sock.getsockname()[1]} (OpenAPI at /docs); Ctrl-C stops")
     try:
         if workers == 1:

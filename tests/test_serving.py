@@ -104,6 +104,25 @@ def test_served_keep_alive_connections_have_nodelay(tmp_path: Path, database_url
         connection.close()
 
 
+def test_both_workers_take_connections_from_a_burst(tmp_path: Path, database_url: str) -> None:
+    """With one shared socket the first worker to wake accepted a whole burst; each worker has its own
+    SO_REUSEPORT socket, so 16 connections opened at once reach both (all 16 on one: odds 1 in 32,768)."""
+    with catalog_serve(tmp_path, "--workers", "2", env={"DATABASE_URL": database_url}, workers=2) as served:
+        host, port = served.base_url.removeprefix("http://").split(":")
+        connections = [http.client.HTTPConnection(host, int(port), timeout=10) for _ in range(16)]
+        for connection in connections:
+            connection.request("GET", "/health")
+        for connection in connections:
+            assert connection.getresponse().status == 200
+        held = {
+            worker.pid: sum(1 for c in worker.net_connections(kind="tcp") if c.laddr.port == int(port) and c.raddr)
+            for worker in served.workers()
+        }
+        assert len(held) == 2 and all(held.values()), held
+        for connection in connections:
+            connection.close()
+
+
 def test_pools_are_sized_to_fit_the_server() -> None:
     settings = Settings(pool_min_size=2, pool_max_size=10, pool_headroom_connections=10)
     # 100 - 3 reserved - 10 headroom = 87: two workers keep their 10 each, twelve get 7.

@@ -9,13 +9,15 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, FastAPI, Path, Query, Request, Response, status
+from fastapi import APIRouter, FastAPI, Query, Request, Response, status
 
+from app import names
 from app.background import BatchWriter, running
 from app.bookstore import schemas, sql
 from app.database import Connection
 from app.errors import NotFound
 from app.pagination import Cursor, PageSize, decode_cursor, linked_page
+from app.params import FilterId, Id
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 router = APIRouter(lifespan=lifespan)
 
-Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
-FilterId = Annotated[int | None, Query(ge=1, le=2**63 - 1)]
 FilterName = Annotated[str | None, Query(min_length=1, max_length=200)]
 
 
@@ -180,21 +180,7 @@ async def delete_book(book_id: Id, conn: Connection) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/authors", response_model=list[schemas.AuthorSummary], summary="List authors by name")
-async def list_authors(
-    request: Request,
-    response: Response,
-    conn: Connection,
-    name: Annotated[str | None, Query(min_length=1, max_length=200, description="Name prefix, any case.")] = None,
-    page_size: PageSize = 20,
-    cursor: Cursor = None,
-) -> list[schemas.AuthorSummary]:
-    after = decode_cursor(cursor, (str,))
-    found = await sql.authors_page(
-        conn, name_prefix=name, after_name_key=after[0] if after else None, page_size=page_size + 1
-    )
-    page = linked_page(request, response, found, page_size, ("name_key",))
-    return [schemas.AuthorSummary(id=r["id"], name=r["name"]) for r in page]
+names.add_prefix_list(router, "/authors", "authors", sql.authors_page)
 
 
 @router.get("/authors/{author_id}", response_model=schemas.Author, summary="One author")
@@ -212,34 +198,12 @@ async def create_author(body: schemas.AuthorCreate, conn: Connection) -> schemas
     return schemas.Author(**row)
 
 
-@router.delete(
-    "/authors/{author_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="Remove an author (409 while they have books)",
+names.add_delete(
+    router, "/authors", "author",
+    lambda conn, item_id: sql.delete_author(conn, author_id=item_id), "while they have books",
 )
-async def delete_author(author_id: Id, conn: Connection) -> Response:
-    if await sql.delete_author(conn, author_id=author_id) is None:
-        raise NotFound(f"author {author_id} does not exist")
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-@router.get("/categories", response_model=list[schemas.Category], summary="List categories by name")
-async def list_categories(
-    request: Request, response: Response, conn: Connection, page_size: PageSize = 20, cursor: Cursor = None
-) -> list[schemas.Category]:
-    after = decode_cursor(cursor, (str,))
-    found = await sql.categories_page(conn, after_name_key=after[0] if after else None, page_size=page_size + 1)
-    page = linked_page(request, response, found, page_size, ("name_key",))
-    return [schemas.Category(id=r["id"], name=r["name"]) for r in page]
-
-
-@router.post(
-    "/categories", response_model=schemas.Category, status_code=status.HTTP_201_CREATED, summary="Add a category"
-)
-async def create_category(body: schemas.CategoryCreate, conn: Connection) -> schemas.Category:
-    row = await sql.insert_category(conn, name=body.name)
-    assert row is not None  # an insert returns its row or raises
-    return schemas.Category(**row)
+names.add_list(router, "/categories", "categories", sql.categories_page)
+names.add_create(router, "/categories", "category", sql.insert_category, max_length=100)
 
 
 @router.get("/logs", response_model=list[schemas.SearchLog], summary="The search log, most recent first")

@@ -79,24 +79,10 @@ class AuthorCreate(BaseModel):
     name: AuthorName
 
 
-class AuthorSummary(BaseModel):
+class Author(BaseModel):
     id: int
     name: str
-
-
-class Author(AuthorSummary):
     book_count: int
-
-
-class CategoryCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: CategoryName
-
-
-class Category(BaseModel):
-    id: int
-    name: str
 
 
 class SearchLog(BaseModel):

@@ -10,13 +10,15 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, BackgroundTasks, FastAPI, Path, Query, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, FastAPI, Query, Request, Response, status
 
+from app import names
 from app.background import BatchWriter, running
 from app.cookbook import schemas, sql
 from app.database import Connection
 from app.errors import NotFound, Unprocessable
 from app.pagination import Cursor, PageSize, decode_cursor, encode_cursor, linked_page, page_of
+from app.params import FilterId, Id
 from app.queries import Connection as QueryConnection
 
 View = tuple[int, datetime]
@@ -39,8 +41,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 router = APIRouter(lifespan=lifespan)
 
 # Recipe ids are matched as digits ("{recipe_id:int}"), so /recipes/search with another method is a 405.
-Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
-FilterId = Annotated[int | None, Query(ge=1, le=2**63 - 1)]
 FilterIds = Annotated[list[int] | None, Query(max_length=20)]
 FilterName = Annotated[str | None, Query(min_length=1, max_length=100)]
 FilterNames = Annotated[list[str] | None, Query(max_length=20)]
@@ -318,64 +318,15 @@ async def delete_recipe(recipe_id: Id, conn: Connection) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/ingredients", response_model=list[schemas.Named], summary="List ingredients by name")
-async def list_ingredients(
-    request: Request,
-    response: Response,
-    conn: Connection,
-    name: Annotated[str | None, Query(min_length=1, max_length=100, description="Name prefix, any case.")] = None,
-    page_size: PageSize = 20,
-    cursor: Cursor = None,
-) -> list[schemas.Named]:
-    after = decode_cursor(cursor, (str,))
-    found = await sql.ingredients_page(
-            conn, name_prefix=name, after_name_key=after[0] if after else None, page_size=page_size + 1
-        )
-    page = linked_page(request, response, found, page_size, ("name_key",))
-    return [schemas.Named.model_validate(r) for r in page]
-
-
-@router.post(
-    "/ingredients", response_model=schemas.Named, status_code=status.HTTP_201_CREATED, summary="Add an ingredient"
+names.add_prefix_list(router, "/ingredients", "ingredients", sql.ingredients_page)
+names.add_create(router, "/ingredients", "ingredient", sql.insert_ingredient, max_length=100)
+names.add_delete(
+    router, "/ingredients", "ingredient",
+    lambda conn, item_id: sql.delete_ingredient(conn, ingredient_id=item_id), "while a recipe uses it",
 )
-async def create_ingredient(body: schemas.NameCreate, conn: Connection) -> schemas.Named:
-    return schemas.Named.model_validate(await sql.insert_ingredient(conn, name=body.name))
-
-
-@router.delete(
-    "/ingredients/{ingredient_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="Remove an ingredient (409 while a recipe uses it)",
+names.add_list(router, "/categories", "categories", sql.categories_page)
+names.add_create(router, "/categories", "category", sql.insert_category, max_length=100)
+names.add_delete(
+    router, "/categories", "category",
+    lambda conn, item_id: sql.delete_category(conn, category_id=item_id), "while it has recipes",
 )
-async def delete_ingredient(ingredient_id: Id, conn: Connection) -> Response:
-    if await sql.delete_ingredient(conn, ingredient_id=ingredient_id) is None:
-        raise NotFound(f"ingredient {ingredient_id} does not exist")
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-@router.get("/categories", response_model=list[schemas.Named], summary="List categories by name")
-async def list_categories(
-    request: Request, response: Response, conn: Connection, page_size: PageSize = 20, cursor: Cursor = None
-) -> list[schemas.Named]:
-    after = decode_cursor(cursor, (str,))
-    found = await sql.categories_page(conn, after_name_key=after[0] if after else None, page_size=page_size + 1)
-    page = linked_page(request, response, found, page_size, ("name_key",))
-    return [schemas.Named.model_validate(r) for r in page]
-
-
-@router.post(
-    "/categories", response_model=schemas.Named, status_code=status.HTTP_201_CREATED, summary="Add a category"
-)
-async def create_category(body: schemas.NameCreate, conn: Connection) -> schemas.Named:
-    return schemas.Named.model_validate(await sql.insert_category(conn, name=body.name))
-
-
-@router.delete(
-    "/categories/{category_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="Remove a category (409 while it has recipes)",
-)
-async def delete_category(category_id: Id, conn: Connection) -> Response:
-    if await sql.delete_category(conn, category_id=category_id) is None:
-        raise NotFound(f"category {category_id} does not exist")
-    return Response(status_code=status.HTTP_204_NO_CONTENT)

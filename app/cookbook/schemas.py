@@ -169,12 +169,3 @@ class CookableList(BaseModel):
     next_cursor: str | None
 
 
-class NameCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: Name
-
-
-class Named(BaseModel):
-    id: int
-    name: str

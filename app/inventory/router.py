@@ -4,19 +4,18 @@ from typing import Annotated
 
 import asyncpg
 from fastapi import APIRouter, Header, Query, Request, Response, status
-from fastapi import Path as PathParam
 
 from app.database import Connection
 from app.errors import Conflict, NotFound, Unprocessable
 from app.inventory import schemas, sql
 from app.pagination import Cursor, PageSize, decode_cursor, linked_page
+from app.params import Id
 
 router = APIRouter()
 
 IDEMPOTENCY_CONSTRAINT = "stock_movements_product_id_idempotency_key_unique"
 SEARCH_MIN_LENGTH = 3
 
-Id = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
 FilterId = Annotated[int | None, Query(ge=1, le=2**63 - 1, description="Only products of this category.")]
 Search = Annotated[
     str | None,

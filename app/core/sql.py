@@ -376,6 +376,39 @@ async def column_statistics_targets(conn: Connection) -> list[ColumnStatisticsTa
     return cast(list[ColumnStatisticsTargetsRow], [dict(r) for r in await conn.fetch(_COLUMN_STATISTICS_TARGETS)])
 
 
+# --- queries/core/roles.sql --------------------------------------------------------------------------
+
+
+_ROLE_EXISTS = statement("core", "role_exists", ("role_name",))
+
+
+async def role_exists(conn: Connection, *, role_name: str) -> bool | None:
+    """Returns whether a role of that name exists on the server."""
+    return cast(bool | None, await conn.fetchval(_ROLE_EXISTS, role_name))
+
+
+_CREATE_ROLE_STATEMENT = statement("core", "create_role_statement", ("role_name", "role_password"))
+
+
+async def create_role_statement(conn: Connection, *, role_name: str, role_password: str) -> str | None:
+    """Returns a create role statement (login, no other attribute) with name and password quoted by PostgreSQL."""
+    return cast(str | None, await conn.fetchval(_CREATE_ROLE_STATEMENT, role_name, role_password))
+
+
+class GrantStatementsRow(TypedDict):
+    """A row of grant_statements."""
+
+    statement: str | None
+
+
+_GRANT_STATEMENTS = statement("core", "grant_statements", ("role_name",))
+
+
+async def grant_statements(conn: Connection, *, role_name: str) -> list[GrantStatementsRow]:
+    """Returns the grants letting the role read and write every table of the app's schemas (now and later) and nothing else."""
+    return cast(list[GrantStatementsRow], [dict(r) for r in await conn.fetch(_GRANT_STATEMENTS, role_name)])
+
+
 # --- queries/core/schema_lint.sql --------------------------------------------------------------------
 
 

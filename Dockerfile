@@ -25,4 +25,6 @@ ENV HOST=0.0.0.0 PORT=8000
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 \
     CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=2)"
+# WEB_CONCURRENCY=N serves with N worker processes, their pools sized to the server's max_connections
+# (README "Workers and PgBouncer").
 CMD ["catalog", "serve"]

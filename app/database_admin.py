@@ -2,17 +2,17 @@
 
 import asyncpg
 
+from app.core import sql as core_sql
 from app.database import EMBEDDED_DATABASE, with_database
 from app.embedded import start_embedded_server
-from app.queries import queries
 from app.settings import Settings
 
 
 async def create_database(admin_url: str, name: str, template: str = "template1") -> None:
     conn = await asyncpg.connect(admin_url)
     try:
-        if not await queries.core.database_exists(conn, database_name=name):
-            statement = await queries.core.create_database_statement(conn, database_name=name, template_name=template)
+        if not await core_sql.database_exists(conn, database_name=name):
+            statement = await core_sql.create_database_statement(conn, database_name=name, template_name=template)
             await conn.execute(statement)
     finally:
         await conn.close()
@@ -21,7 +21,7 @@ async def create_database(admin_url: str, name: str, template: str = "template1"
 async def drop_database(admin_url: str, name: str) -> None:
     conn = await asyncpg.connect(admin_url)
     try:
-        await conn.execute(await queries.core.drop_database_statement(conn, database_name=name))
+        await conn.execute(await core_sql.drop_database_statement(conn, database_name=name))
     finally:
         await conn.close()
 

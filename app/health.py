@@ -3,9 +3,9 @@
 from fastapi import APIRouter, Request
 
 from app import migrations
+from app.core import sql as core_sql
 from app.database import Connection
 from app.errors import ServiceUnavailable
-from app.queries import queries
 
 router = APIRouter(tags=["health"])
 
@@ -17,7 +17,7 @@ async def health() -> dict[str, str]:
 
 @router.get("/ready", summary="The database answers and no migration is pending")
 async def ready(request: Request, conn: Connection) -> dict[str, object]:
-    await queries.core.ping(conn)
+    await core_sql.ping(conn)
     state = await migrations.status(conn, request.app.state.settings.schema_dir)
     if state.pending or state.edited:
         raise ServiceUnavailable(

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import asyncpg
 
-from app.queries import queries, rows
+from app.core import sql as core_sql
 
 MIGRATION_NAME = re.compile(r"^\d{4}_[a-z0-9_]+\.sql$")
 NO_TRANSACTION_MARKER = "-- catalog: no-transaction"
@@ -168,14 +168,14 @@ def left_by(statement: str, invalid: list[InvalidIndex]) -> list[InvalidIndex]:
 
 async def invalid_indexes(conn: asyncpg.Connection) -> list[InvalidIndex]:
     """Indexes with pg_index.indisvalid = false: a concurrent build or reindex that failed."""
-    return [InvalidIndex(**dict(r)) for r in await rows(queries.core.invalid_indexes(conn))]
+    return [InvalidIndex(**r) for r in await core_sql.invalid_indexes(conn)]
 
 
 async def status(conn: asyncpg.Connection, schema_dir: Path) -> MigrationStatus:
     """Which files are applied, pending, edited after being applied, or applied but gone."""
     applied: dict[str, str] = {}
-    if await queries.core.migrations_table_exists(conn):
-        applied = {r["filename"]: r["checksum"] for r in await rows(queries.core.applied_migrations(conn))}
+    if await core_sql.migrations_table_exists(conn):
+        applied = {r["filename"]: r["checksum"] for r in await core_sql.applied_migrations(conn)}
     files = migration_files(schema_dir)
     names = {f.filename for f in files}
     return MigrationStatus(
@@ -202,7 +202,7 @@ async def _apply_in_transaction(conn: asyncpg.Connection, file: MigrationFile) -
             await conn.execute(file.text)
         except asyncpg.PostgresError as exc:
             raise MigrationError(f"{file.filename} failed: {exc}") from exc
-        await queries.core.record_migration(conn, filename=file.filename, checksum=file.checksum)
+        await core_sql.record_migration(conn, filename=file.filename, checksum=file.checksum)
 
 
 async def _apply_online(
@@ -215,10 +215,11 @@ async def _apply_online(
             " (an earlier concurrent build failed); dropping it and running the file again"
         )
         await conn.execute(
-            await queries.core.drop_index_statement(conn, schema_name=index.schema_name, index_name=index.index_name)
+            await core_sql.drop_index_statement(conn, schema_name=index.schema_name, index_name=index.index_name)
         )
-    previous = await queries.core.session_timeouts(conn)
-    await queries.core.set_session_timeouts(
+    previous = await core_sql.session_timeouts(conn)
+    assert previous is not None  # a select without from returns its one row
+    await core_sql.set_session_timeouts(
         conn, lock_value=ONLINE_LOCK_TIMEOUT, statement_value=ONLINE_STATEMENT_TIMEOUT
     )
     try:
@@ -230,18 +231,18 @@ async def _apply_online(
             hint = f"; it left the INVALID index {', '.join(left)}, which the next migrate drops before retrying"
         raise MigrationError(f"{file.filename} failed (outside a transaction): {exc}{hint}") from exc
     finally:
-        await queries.core.set_session_timeouts(
+        await core_sql.set_session_timeouts(
             conn, lock_value=previous["lock_timeout"], statement_value=previous["statement_timeout"]
         )
-    await queries.core.record_migration(conn, filename=file.filename, checksum=file.checksum)
+    await core_sql.record_migration(conn, filename=file.filename, checksum=file.checksum)
 
 
 async def migrate(conn: asyncpg.Connection, schema_dir: Path, say: Callable[[str], None] | None = None) -> list[str]:
     """Apply every pending file in order; returns the names applied. `say` hears recoveries."""
     report = say or log.warning
-    await queries.core.lock_migrations(conn)
+    await core_sql.lock_migrations(conn)
     try:
-        await queries.core.create_migrations_table(conn)
+        await core_sql.create_migrations_table(conn)
         state = await status(conn, schema_dir)
         _refuse_edited(state)
         pending = [f for f in migration_files(schema_dir) if f.filename in state.pending]
@@ -255,4 +256,4 @@ async def migrate(conn: asyncpg.Connection, schema_dir: Path, say: Callable[[str
             done.append(file.filename)
         return done
     finally:
-        await queries.core.unlock_migrations(conn)
+        await core_sql.unlock_migrations(conn)

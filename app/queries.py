@@ -6,7 +6,6 @@ cache, passing the parameters in the order aiosql numbered them. `statement()` c
 import, so a `.sql` file edited without regenerating stops the app at start-up, naming the query.
 """
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -63,11 +62,6 @@ def affected_rows(status: str) -> int:
     """The row count in a command status ("INSERT 0 3", "UPDATE 1", "DELETE 0"); 0 when it has none."""
     count = status.rpartition(" ")[2]
     return int(count) if count.isdigit() else 0
-
-
-async def rows(result: AsyncIterator[asyncpg.Record]) -> list[asyncpg.Record]:
-    """Collect an aiosql select (an async generator) into a list (tooling that calls aiosql directly)."""
-    return [row async for row in result]
 
 
 queries: Any = load_queries()

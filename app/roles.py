@@ -11,7 +11,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import asyncpg
 
-from app.queries import queries, rows
+from app.core import sql as core_sql
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -22,8 +22,8 @@ async def ensure_app_role(conn: asyncpg.Connection, settings: Settings) -> bool:
     owner may not create roles (a DBA then does it by hand, see README "Reliability")."""
     role = settings.app_role
     try:
-        if not await queries.core.role_exists(conn, role_name=role):
-            statement = await queries.core.create_role_statement(
+        if not await core_sql.role_exists(conn, role_name=role):
+            statement = await core_sql.create_role_statement(
                 conn, role_name=role, role_password=settings.app_role_password
             )
             try:
@@ -31,7 +31,7 @@ async def ensure_app_role(conn: asyncpg.Connection, settings: Settings) -> bool:
             except asyncpg.DuplicateObjectError:  # another process created it just now
                 pass
         async with conn.transaction():
-            for grant in await rows(queries.core.grant_statements(conn, role_name=role)):
+            for grant in await core_sql.grant_statements(conn, role_name=role):
                 await conn.execute(grant["statement"])
     except asyncpg.InsufficientPrivilegeError as exc:
         log.warning("cannot set up the app role %s (%s); serving as the migrating role", role, exc)

@@ -19,10 +19,10 @@ from pathlib import Path
 import asyncpg
 
 from app import migrations
+from app.core import sql as core_sql
 from app.database import with_database
 from app.database_admin import create_database, drop_database, resolve_database_url
 from app.embedded import start_embedded_server
-from app.queries import queries, rows
 from app.settings import Settings
 
 ALLOW = re.compile(r"--\s*schema-lint:\s*allow\s+(?P<rule>[a-z-]+)\s+(?P<object>[^\s:]+)\s*:\s*(?P<reason>\S.*)$")
@@ -77,76 +77,76 @@ def allowances(schema_dir: Path) -> list[Allowance]:
 async def findings(conn: asyncpg.Connection) -> list[Finding]:
     """Every rule's findings on the database `conn` is connected to."""
     found: list[Finding] = []
-    for r in await rows(queries.core.lint_unindexed_foreign_keys(conn)):
-        columns = ", ".join(r["column_names"])
+    for fk in await core_sql.lint_unindexed_foreign_keys(conn):
+        columns = ", ".join(fk["column_names"])
         found.append(
             Finding(
                 "fk-without-index",
-                r["object_name"],
-                f"no index on {r['table_name']} starts with ({columns})",
-                f"create index concurrently on {r['table_name']} ({columns}) in a `-- catalog: no-transaction` file",
+                fk["object_name"],
+                f"no index on {fk['table_name']} starts with ({columns})",
+                f"create index concurrently on {fk['table_name']} ({columns}) in a `-- catalog: no-transaction` file",
             )
         )
-    for r in await rows(queries.core.lint_redundant_indexes(conn)):
-        how = "duplicates" if r["same_columns"] else "is a prefix of"
+    for index in await core_sql.lint_redundant_indexes(conn):
+        how = "duplicates" if index["same_columns"] else "is a prefix of"
         found.append(
             Finding(
                 "redundant-index",
-                r["object_name"],
-                f"{how} {r['covering_index']} on {r['table_name']} (same predicate)",
-                f"drop index concurrently {r['object_name']} (reads can use {r['covering_index']})",
+                index["object_name"],
+                f"{how} {index['covering_index']} on {index['table_name']} (same predicate)",
+                f"drop index concurrently {index['object_name']} (reads can use {index['covering_index']})",
             )
         )
-    for r in await rows(queries.core.lint_tables_without_primary_key(conn)):
+    for table in await core_sql.lint_tables_without_primary_key(conn):
         found.append(
             Finding(
                 "no-primary-key",
-                r["object_name"],
+                table["object_name"],
                 "the table has no primary key",
                 "add `id bigint generated always as identity primary key`, or a primary key on its natural key",
             )
         )
-    for r in await rows(queries.core.lint_narrow_primary_keys(conn)):
-        if r["is_narrow"]:
+    for key in await core_sql.lint_narrow_primary_keys(conn):
+        if key["is_narrow"]:
             found.append(
                 Finding(
                     "narrow-primary-key",
-                    r["object_name"],
-                    f"primary key of type {r['column_type']} (at most 2,147,483,647 ids, 32,767 for smallint)",
+                    key["object_name"],
+                    f"primary key of type {key['column_type']} (at most 2,147,483,647 ids, 32,767 for smallint)",
                     "use bigint (changing it later rewrites the table and every referencing one)",
                 )
             )
-        if r["is_serial"]:
+        if key["is_serial"]:
             found.append(
                 Finding(
                     "serial-primary-key",
-                    r["object_name"],
+                    key["object_name"],
                     "filled by a serial sequence",
                     "use `bigint generated always as identity`",
                 )
             )
-    for r in await rows(queries.core.lint_column_types(conn)):
-        if r["rule"] == "varchar":
+    for column in await core_sql.lint_column_types(conn):
+        if column["rule"] == "varchar":
             fix = "use text with `check (char_length(column) <= n)`"
         else:
             fix = "use timestamptz"
-        found.append(Finding(r["rule"], r["object_name"], f"column of type {r['column_type']}", fix))
-    for r in await rows(queries.core.lint_nullable_foreign_keys(conn)):
+        found.append(Finding(column["rule"], column["object_name"], f"column of type {column['column_type']}", fix))
+    for nullable in await core_sql.lint_nullable_foreign_keys(conn):
         found.append(
             Finding(
                 "nullable-foreign-key",
-                r["object_name"],
-                f"allows NULL (foreign key {r['constraint_name']})",
+                nullable["object_name"],
+                f"allows NULL (foreign key {nullable['constraint_name']})",
                 "add `not null` if every row has a parent, else accept it with the reason",
             )
         )
-    for r in await rows(queries.core.lint_sequences_near_limit(conn, used_fraction=SEQUENCE_USED_FRACTION)):
-        used = r["last_value"] / r["max_value"]
+    for sequence in await core_sql.lint_sequences_near_limit(conn, used_fraction=SEQUENCE_USED_FRACTION):
+        used = sequence["last_value"] / sequence["max_value"]
         found.append(
             Finding(
                 "sequence-near-limit",
-                r["object_name"],
-                f"at {r['last_value']:,} of {r['max_value']:,} ({used:.0%}) for {r['data_type']}",
+                sequence["object_name"],
+                f"at {sequence['last_value']:,} of {sequence['max_value']:,} ({used:.0%}) for {sequence['data_type']}",
                 "move the column and the sequence to bigint before it runs out",
             )
         )

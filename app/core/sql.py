@@ -25,17 +25,17 @@ async def database_exists(conn: Connection, *, database_name: str) -> bool | Non
 _CREATE_DATABASE_STATEMENT = statement("core", "create_database_statement", ("database_name", "template_name"))
 
 
-async def create_database_statement(conn: Connection, *, database_name: str, template_name: str) -> str | None:
+async def create_database_statement(conn: Connection, *, database_name: str, template_name: str) -> str:
     """Returns a create database statement with both names quoted by PostgreSQL itself."""
-    return cast(str | None, await conn.fetchval(_CREATE_DATABASE_STATEMENT, database_name, template_name))
+    return cast(str, await conn.fetchval(_CREATE_DATABASE_STATEMENT, database_name, template_name))
 
 
 _DROP_DATABASE_STATEMENT = statement("core", "drop_database_statement", ("database_name",))
 
 
-async def drop_database_statement(conn: Connection, *, database_name: str) -> str | None:
+async def drop_database_statement(conn: Connection, *, database_name: str) -> str:
     """Returns a drop database statement (forcing other sessions off) with the name quoted."""
-    return cast(str | None, await conn.fetchval(_DROP_DATABASE_STATEMENT, database_name))
+    return cast(str, await conn.fetchval(_DROP_DATABASE_STATEMENT, database_name))
 
 
 _PING = statement("core", "ping", ())
@@ -103,9 +103,9 @@ class IndexListRow(TypedDict):
     is_unique: bool
     is_primary: bool
     is_valid: bool
-    table_name: str | None
-    size_bytes: int | None
-    definition: str | None
+    table_name: str
+    size_bytes: int
+    definition: str
 
 
 _INDEX_LIST = statement("core", "index_list", ())
@@ -194,16 +194,16 @@ async def invalid_indexes(conn: Connection) -> list[InvalidIndexesRow]:
 _DROP_INDEX_STATEMENT = statement("core", "drop_index_statement", ("schema_name", "index_name"))
 
 
-async def drop_index_statement(conn: Connection, *, schema_name: str, index_name: str) -> str | None:
+async def drop_index_statement(conn: Connection, *, schema_name: str, index_name: str) -> str:
     """Returns a `drop index concurrently` statement for one index, its names quoted by PostgreSQL."""
-    return cast(str | None, await conn.fetchval(_DROP_INDEX_STATEMENT, schema_name, index_name))
+    return cast(str, await conn.fetchval(_DROP_INDEX_STATEMENT, schema_name, index_name))
 
 
 class SessionTimeoutsRow(TypedDict):
     """A row of session_timeouts."""
 
-    lock_timeout: str | None
-    statement_timeout: str | None
+    lock_timeout: str
+    statement_timeout: str
 
 
 _SESSION_TIMEOUTS = statement("core", "session_timeouts", ())
@@ -277,15 +277,15 @@ async def vacuum_analyze_database(conn: Connection) -> None:
 class CurrentSettingsRow(TypedDict):
     """A row of current_settings."""
 
-    setting_name: str | None
-    setting_value: str | None
+    setting_name: str
+    setting_value: str
 
 
 _CURRENT_SETTINGS = statement("core", "current_settings", ("setting_names",))
 
 
 async def current_settings(conn: Connection, *, setting_names: Sequence[str]) -> list[CurrentSettingsRow]:
-    """Returns the session's value of each named setting, as the server reports it."""
+    """Returns the session's value of each named setting, as the server reports it (an unknown name is an error)."""
     return cast(list[CurrentSettingsRow], [dict(r) for r in await conn.fetch(_CURRENT_SETTINGS, setting_names)])
 
 
@@ -293,8 +293,8 @@ class SequencePositionsRow(TypedDict):
     """A row of sequence_positions."""
 
     last_value: int | None
-    start_value: int | None
-    sequence_name: str | None
+    start_value: int
+    sequence_name: str
 
 
 _SEQUENCE_POSITIONS = statement("core", "sequence_positions", ())
@@ -316,8 +316,8 @@ async def restore_sequence(conn: Connection, *, sequence_name: str, last_value: 
 class RelationRowEstimatesRow(TypedDict):
     """A row of relation_row_estimates."""
 
-    row_estimate: int | None
-    relation_name: str | None
+    row_estimate: int
+    relation_name: str
 
 
 _RELATION_ROW_ESTIMATES = statement("core", "relation_row_estimates", ())
@@ -390,15 +390,15 @@ async def role_exists(conn: Connection, *, role_name: str) -> bool | None:
 _CREATE_ROLE_STATEMENT = statement("core", "create_role_statement", ("role_name", "role_password"))
 
 
-async def create_role_statement(conn: Connection, *, role_name: str, role_password: str) -> str | None:
+async def create_role_statement(conn: Connection, *, role_name: str, role_password: str) -> str:
     """Returns a create role statement (login, no other attribute) with name and password quoted by PostgreSQL."""
-    return cast(str | None, await conn.fetchval(_CREATE_ROLE_STATEMENT, role_name, role_password))
+    return cast(str, await conn.fetchval(_CREATE_ROLE_STATEMENT, role_name, role_password))
 
 
 class GrantStatementsRow(TypedDict):
     """A row of grant_statements."""
 
-    statement: str | None
+    statement: str
 
 
 _GRANT_STATEMENTS = statement("core", "grant_statements", ("role_name",))
@@ -415,9 +415,9 @@ async def grant_statements(conn: Connection, *, role_name: str) -> list[GrantSta
 class LintUnindexedForeignKeysRow(TypedDict):
     """A row of lint_unindexed_foreign_keys."""
 
-    object_name: str | None
+    object_name: str
     column_names: list[str]
-    table_name: str | None
+    table_name: str
 
 
 _LINT_UNINDEXED_FOREIGN_KEYS = statement("core", "lint_unindexed_foreign_keys", ())
@@ -431,11 +431,11 @@ async def lint_unindexed_foreign_keys(conn: Connection) -> list[LintUnindexedFor
 class LintRedundantIndexesRow(TypedDict):
     """A row of lint_redundant_indexes."""
 
-    object_name: str | None
-    covering_index: str | None
-    table_name: str | None
+    object_name: str
+    covering_index: str
+    table_name: str
     narrow_is_unique: bool
-    same_columns: bool | None
+    same_columns: bool
 
 
 _LINT_REDUNDANT_INDEXES = statement("core", "lint_redundant_indexes", ())
@@ -449,7 +449,7 @@ async def lint_redundant_indexes(conn: Connection) -> list[LintRedundantIndexesR
 class LintTablesWithoutPrimaryKeyRow(TypedDict):
     """A row of lint_tables_without_primary_key."""
 
-    object_name: str | None
+    object_name: str
 
 
 _LINT_TABLES_WITHOUT_PRIMARY_KEY = statement("core", "lint_tables_without_primary_key", ())
@@ -463,10 +463,10 @@ async def lint_tables_without_primary_key(conn: Connection) -> list[LintTablesWi
 class LintNarrowPrimaryKeysRow(TypedDict):
     """A row of lint_narrow_primary_keys."""
 
-    object_name: str | None
-    column_type: str | None
-    is_narrow: bool | None
-    is_serial: bool | None
+    object_name: str
+    column_type: str
+    is_narrow: bool
+    is_serial: bool
 
 
 _LINT_NARROW_PRIMARY_KEYS = statement("core", "lint_narrow_primary_keys", ())
@@ -480,9 +480,9 @@ async def lint_narrow_primary_keys(conn: Connection) -> list[LintNarrowPrimaryKe
 class LintColumnTypesRow(TypedDict):
     """A row of lint_column_types."""
 
-    object_name: str | None
-    column_type: str | None
-    rule: str | None
+    object_name: str
+    column_type: str
+    rule: str
 
 
 _LINT_COLUMN_TYPES = statement("core", "lint_column_types", ())
@@ -497,7 +497,7 @@ class LintNullableForeignKeysRow(TypedDict):
     """A row of lint_nullable_foreign_keys."""
 
     constraint_name: str
-    object_name: str | None
+    object_name: str
 
 
 _LINT_NULLABLE_FOREIGN_KEYS = statement("core", "lint_nullable_foreign_keys", ())
@@ -511,10 +511,10 @@ async def lint_nullable_foreign_keys(conn: Connection) -> list[LintNullableForei
 class LintSequencesNearLimitRow(TypedDict):
     """A row of lint_sequences_near_limit."""
 
-    last_value: int | None
-    max_value: int | None
-    data_type: str | None
-    object_name: str | None
+    last_value: int
+    max_value: int
+    data_type: str
+    object_name: str
 
 
 _LINT_SEQUENCES_NEAR_LIMIT = statement("core", "lint_sequences_near_limit", ("used_fraction",))

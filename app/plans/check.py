@@ -6,6 +6,7 @@ from pathlib import Path
 
 import asyncpg
 
+from app.core import sql as core_sql
 from app.plans import baseline as baselines
 from app.plans.cases import Case, CaseBook, case_file
 from app.plans.config import CheckConfig
@@ -22,7 +23,6 @@ from app.plans.rules import (
     worst_estimate,
 )
 from app.plans.tree import buffers, shape
-from app.queries import queries, rows
 
 PINNED_CACHE_MODE = "force_custom_plan"
 
@@ -97,7 +97,7 @@ def cache_mode_outcomes(app_session: dict[str, str], reported: str) -> list[Outc
 
 
 async def relation_rows(conn: asyncpg.Connection) -> dict[str, int]:
-    return {r["relation_name"]: r["row_estimate"] for r in await rows(queries.core.relation_row_estimates(conn))}
+    return {r["relation_name"]: r["row_estimate"] for r in await core_sql.relation_row_estimates(conn)}
 
 
 def judge(

@@ -7,9 +7,9 @@ from typing import Any
 
 import asyncpg
 
+from app.core import sql as core_sql
 from app.plans.cases import Case, SqlParam
 from app.plans.named import NamedQuery
-from app.queries import queries, rows
 
 # A prefix wrapped around a query's own SQL: with cachemodes.PREPARE, the only SQL text in app/plans/
 EXPLAIN = "explain (analyze, buffers, verbose, format json) "
@@ -46,7 +46,7 @@ async def connect(url: str, session: dict[str, str]) -> asyncpg.Connection:
 
 async def read_settings(conn: asyncpg.Connection, names: list[str]) -> dict[str, str]:
     """The values the server reports for `names` in this session (proof they were applied)."""
-    found = await rows(queries.core.current_settings(conn, setting_names=names))
+    found = await core_sql.current_settings(conn, setting_names=names)
     return {row["setting_name"]: row["setting_value"] for row in found}
 
 
@@ -69,15 +69,17 @@ async def resolve_args(conn: asyncpg.Connection, query: NamedQuery, case: Case) 
 
 async def rolled_back(conn: asyncpg.Connection, statement: str, args: tuple[Any, ...]) -> list[asyncpg.Record]:
     """Run in a transaction that is rolled back, then put every sequence back where it was."""
-    positions = [tuple(r.values()) for r in await rows(queries.core.sequence_positions(conn))]
+    positions = await core_sql.sequence_positions(conn)
     tx = conn.transaction()
     await tx.start()
     try:
         return await conn.fetch(statement, *args)
     finally:
         await tx.rollback()
-        for last_value, start_value, name in positions:
-            await queries.core.restore_sequence(conn, sequence_name=name, last_value=last_value, start_value=start_value)
+        for p in positions:
+            await core_sql.restore_sequence(
+                conn, sequence_name=p["sequence_name"], last_value=p["last_value"], start_value=p["start_value"]
+            )
 
 
 async def run_case(conn: asyncpg.Connection, query: NamedQuery, case: Case) -> CaseRun:

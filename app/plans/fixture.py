@@ -13,7 +13,6 @@ from app import migrations
 from app.core import sql as core_sql
 from app.database import with_database
 from app.database_admin import create_database, drop_database
-from app.queries import queries
 from app.seeding import Progress, SeedModule, print_progress
 
 Say = Callable[[str], None]
@@ -95,7 +94,7 @@ async def prepare_database(
     url = with_database(admin_url, database)
     admin = await asyncpg.connect(admin_url)
     try:
-        await queries.core.lock_plan_database(admin, database_name=database)
+        await core_sql.lock_plan_database(admin, database_name=database)
         await create_database(admin_url, database)
         if await _recorded_fingerprint(url) == wanted:
             say(f"plans: reusing database {database} (fingerprint {wanted} unchanged)")
@@ -103,7 +102,7 @@ async def prepare_database(
         await _build(admin_url, database, schema_dir, loader, statistics_target, wanted, say, progress)
         return url, False
     finally:
-        await queries.core.unlock_plan_database(admin, database_name=database)
+        await core_sql.unlock_plan_database(admin, database_name=database)
         await admin.close()
 
 
@@ -125,13 +124,13 @@ async def _build(
     conn = await asyncpg.connect(with_database(admin_url, database))
     try:
         await migrations.migrate(conn, schema_dir)
-        await queries.core.set_statistics_target(conn, target=str(statistics_target))
+        await core_sql.set_statistics_target(conn, target=str(statistics_target))
         await loader.load(conn, progress)
         say(f"plans: vacuum analyze (statistics target {statistics_target})")
-        await queries.core.vacuum_analyze_database(conn)
+        await core_sql.vacuum_analyze_database(conn)
         seconds = round(time.monotonic() - started, 1)
-        await queries.core.create_plan_fixture_table(conn)
-        await queries.core.record_plan_fixture(conn, fingerprint=wanted, load_seconds=seconds)
+        await core_sql.create_plan_fixture_table(conn)
+        await core_sql.record_plan_fixture(conn, fingerprint=wanted, load_seconds=seconds)
     finally:
         await conn.close()
     say(f"plans: database {database} ready in {seconds:.0f}s")

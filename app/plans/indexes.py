@@ -11,8 +11,8 @@ from pathlib import Path
 
 import asyncpg
 
+from app.core import sql as core_sql
 from app.plans import baseline as baselines
-from app.queries import queries, rows
 
 USING = re.compile(r"\busing (?P<index>\S+)(?: on (?P<table>\S+))?")
 SYSTEM_SCHEMAS = ("pg_catalog.", "information_schema.", "pg_toast.")
@@ -86,7 +86,7 @@ def gone(use: dict[str, list[str]], existing: set[str]) -> dict[str, list[str]]:
 
 
 async def database_indexes(conn: asyncpg.Connection) -> list[IndexInfo]:
-    return [IndexInfo(**dict(r)) for r in await rows(queries.core.index_list(conn))]
+    return [IndexInfo(**r) for r in await core_sql.index_list(conn)]
 
 
 def render(indexes: list[IndexInfo], use: dict[str, list[str]], pattern: str | None = None) -> str:

@@ -8,10 +8,12 @@ select exists(
 
 -- name: create_database_statement(database_name, template_name)$
 -- Returns a create database statement with both names quoted by PostgreSQL itself.
+-- not null: statement
 select format('create database %I template %I', :database_name::text, :template_name::text) as statement;
 
 -- name: drop_database_statement(database_name)$
 -- Returns a drop database statement (forcing other sessions off) with the name quoted.
+-- not null: statement
 select format('drop database if exists %I with (force)', :database_name::text) as statement;
 
 -- name: ping()$

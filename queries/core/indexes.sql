@@ -2,6 +2,7 @@
 
 -- name: index_list()
 -- Returns every index of the application's schemas with its table, kind, size and definition.
+-- not null: table_name, size_bytes, definition
 select
     ns.nspname as schema_name,
     idx_class.relname as index_name,

@@ -47,10 +47,12 @@ order by ns.nspname, idx.relname;
 
 -- name: drop_index_statement(schema_name, index_name)$
 -- Returns a `drop index concurrently` statement for one index, its names quoted by PostgreSQL.
+-- not null: statement
 select format('drop index concurrently if exists %I.%I', :schema_name::text, :index_name::text) as statement;
 
 -- name: session_timeouts()^
 -- Returns this session's lock_timeout and statement_timeout, to be put back after an online migration.
+-- not null: lock_timeout, statement_timeout
 select
     current_setting('lock_timeout') as lock_timeout,
     current_setting('statement_timeout') as statement_timeout;

@@ -32,7 +32,8 @@ select set_config('default_statistics_target', :target::text, false) as target;
 vacuum (analyze);
 
 -- name: current_settings(setting_names)
--- Returns the session's value of each named setting, as the server reports it.
+-- Returns the session's value of each named setting, as the server reports it (an unknown name is an error).
+-- not null: setting_name, setting_value
 select
     s.setting_name,
     current_setting(s.setting_name) as setting_value
@@ -41,6 +42,7 @@ order by s.n;
 
 -- name: sequence_positions()
 -- Returns every sequence with its last value (null when never used) and start value.
+-- not null: sequence_name, start_value
 select
     s.last_value,
     s.start_value,
@@ -55,6 +57,7 @@ select setval(:sequence_name::regclass, coalesce(:last_value::bigint, :start_val
 
 -- name: relation_row_estimates()
 -- Returns the planner's row count (reltuples) of every table and materialized view, by schema.name.
+-- not null: row_estimate, relation_name
 select
     c.reltuples::bigint as row_estimate,
     n.nspname || '.' || c.relname as relation_name

@@ -10,10 +10,12 @@ select exists(
 
 -- name: create_role_statement(role_name, role_password)$
 -- Returns a create role statement (login, no other attribute) with name and password quoted by PostgreSQL.
+-- not null: statement
 select format('create role %I login password %L', :role_name::text, :role_password::text) as statement;
 
 -- name: grant_statements(role_name)
 -- Returns the grants letting the role read and write every table of the app's schemas (now and later) and nothing else.
+-- not null: statement
 with app_schemas as (
     select n.nspname as schema_name
     from pg_catalog.pg_namespace as n

@@ -4,6 +4,7 @@
 
 -- name: lint_unindexed_foreign_keys()
 -- Returns foreign keys that no valid, non-partial btree index starts with (any of their columns first).
+-- not null: object_name, table_name
 select
     ns.nspname || '.' || tbl.relname || '.' || con.conname as object_name,
     array(
@@ -35,6 +36,7 @@ order by object_name;
 
 -- name: lint_redundant_indexes()
 -- Returns btree indexes whose key is a prefix of (or equal to) another index's on the same table and predicate.
+-- not null: object_name, covering_index, table_name, same_columns
 with index_keys as (
     select
         idx.indexrelid,
@@ -89,6 +91,7 @@ order by object_name, covering_index;
 
 -- name: lint_tables_without_primary_key()
 -- Returns ordinary and partitioned tables that have no primary key.
+-- not null: object_name
 select ns.nspname || '.' || tbl.relname as object_name
 from pg_catalog.pg_class as tbl
 inner join pg_catalog.pg_namespace as ns on tbl.relnamespace = ns.oid
@@ -105,6 +108,7 @@ order by object_name;
 
 -- name: lint_narrow_primary_keys()
 -- Returns primary-key columns of type integer or smallint, and those filled by a serial sequence.
+-- not null: object_name, column_type, is_narrow, is_serial
 select
     ns.nspname || '.' || tbl.relname || '.' || att.attname as object_name,
     pg_catalog.format_type(att.atttypid, att.atttypmod) as column_type,
@@ -132,6 +136,7 @@ order by object_name;
 
 -- name: lint_column_types()
 -- Returns table columns of type timestamp without time zone or varchar(n) / char(n).
+-- not null: object_name, column_type, rule
 select
     ns.nspname || '.' || tbl.relname || '.' || att.attname as object_name,
     pg_catalog.format_type(att.atttypid, att.atttypmod) as column_type,
@@ -155,6 +160,7 @@ order by object_name;
 
 -- name: lint_nullable_foreign_keys()
 -- Returns foreign-key columns that allow NULL.
+-- not null: object_name
 select
     con.conname as constraint_name,
     ns.nspname || '.' || tbl.relname || '.' || att.attname as object_name
@@ -170,6 +176,7 @@ order by object_name;
 
 -- name: lint_sequences_near_limit(used_fraction)
 -- Returns sequences that have used more than this fraction of their range.
+-- not null: last_value, max_value, data_type, object_name
 select
     seq.last_value,
     seq.max_value,

@@ -218,7 +218,7 @@ async def _apply_online(
             await core_sql.drop_index_statement(conn, schema_name=index.schema_name, index_name=index.index_name)
         )
     previous = await core_sql.session_timeouts(conn)
-    assert previous is not None  # a select without from returns its one row
+    assert previous is not None  # two settings read with no table: always one row
     await core_sql.set_session_timeouts(
         conn, lock_value=ONLINE_LOCK_TIMEOUT, statement_value=ONLINE_STATEMENT_TIMEOUT
     )

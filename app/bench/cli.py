@@ -10,6 +10,7 @@ import asyncio
 import sys
 
 from app.bench import cases, data, report, wrk
+from app.bench.modules import BenchModule, bench_modules
 from app.bench.servers import serving
 from app.settings import ROOT, get_settings
 
@@ -20,7 +21,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="1 round of 3 s per case and server (a few minutes)")
     parser.add_argument("--sizes", action="store_true", help="also the app's p50 at 10k, 100k and 1M rows")
-    parser.add_argument("--domain", action="append", help="only these domains (repeatable)")
+    parser.add_argument("--domain", action="append", help="only these domains (repeatable; default every one with a bench module)")
     parser.add_argument("--case", action="append", help="only cases whose name contains this (repeatable)")
     parser.add_argument("--seconds", type=float, help="seconds per run (default 5, quick 3)")
     parser.add_argument("--rounds", type=int, help="interleaved rounds (default 3, quick 1)")
@@ -43,12 +44,13 @@ def measure(rows: list[report.Row], app_url: str, ceiling_url: str, seconds: flo
                       + (f", {result.errors} errors" if result.errors else ""), flush=True)
 
 
-def by_size(domains: set[str], names: list[str] | None, seconds: float, connections: int) -> dict[str, dict[str, float]]:
+def by_size(modules: dict[str, BenchModule], names: list[str] | None, seconds: float, connections: int) -> dict[str, dict[str, float]]:
     settings = get_settings()
+    sized = {domain: module for domain, module in modules.items() if module.SIZED}
     found: dict[str, dict[str, float]] = {}
     for size in SIZES:
-        url = asyncio.run(data.prepare(settings, None if size == SIZES[-1] else size))
-        chosen = [c for c in asyncio.run(cases.build(url, domains & set(data.SIZED_DOMAINS)))
+        url = asyncio.run(data.prepare(settings, None if size == SIZES[-1] else size, frozenset(sized)))
+        chosen = [c for c in asyncio.run(cases.build(url, [m.cases for m in sized.values()]))
                   if not names or any(n in c.name for n in names)]
         with serving("app", url, ROOT / "reports" / "bench-logs" / f"size-{size}") as app_url:
             for case in chosen:
@@ -68,15 +70,21 @@ def main(argv: list[str] | None = None) -> int:
     seconds = args.seconds or (3.0 if args.quick else 5.0)
     rounds = args.rounds or (1 if args.quick else 3)
     settings = get_settings()
-    domains = set(args.domain or ("bookstore", "corpus", "cookbook", "inventory"))
+    modules = bench_modules(settings)
+    unknown = sorted(set(args.domain or ()) - set(modules))
+    if unknown:
+        print(f"bench: no bench module for {unknown}; known: {sorted(modules)}", file=sys.stderr)
+        return 2
+    modules = {domain: module for domain, module in modules.items() if not args.domain or domain in args.domain}
     url = asyncio.run(data.prepare(settings))
-    chosen = [c for c in asyncio.run(cases.build(url, domains)) if not args.case or any(n in c.name for n in args.case)]
+    chosen = [c for c in asyncio.run(cases.build(url, [m.cases for m in modules.values()]))
+              if not args.case or any(n in c.name for n in args.case)]
     rows = [report.Row(case) for case in chosen]
     logs = ROOT / "reports" / "bench-logs"
     print(f"bench: {len(rows)} cases, {rounds} round(s) of {seconds:g} s, {args.connections} connections", flush=True)
     with serving("app", url, logs) as app_url, serving("ceiling", url, logs) as ceiling_url:
         measure(rows, app_url, ceiling_url, seconds, rounds, args.connections)
-    sizes = by_size(domains, args.case, seconds, args.connections) if args.sizes else {}
+    sizes = by_size(modules, args.case, seconds, args.connections) if args.sizes else {}
     run_settings: dict[str, object] = {"rounds": rounds, "seconds": seconds, "connections": args.connections}
     report.write(ROOT / "reports", rows, run_settings, sizes)
     print("bench: wrote reports/bench.md and reports/bench.json")

@@ -88,6 +88,33 @@ async def delete_author(conn: Connection, *, author_id: int) -> int | None:
     return cast(int | None, await conn.fetchval(_DELETE_AUTHOR, author_id))
 
 
+# --- queries/bookstore/bench.sql ---------------------------------------------------------------------
+
+
+_BENCH_LARGEST_AUTHOR = statement("bookstore", "bench_largest_author", ())
+
+
+async def bench_largest_author(conn: Connection) -> int | None:
+    """Returns the id of the author with the most books."""
+    return cast(int | None, await conn.fetchval(_BENCH_LARGEST_AUTHOR))
+
+
+_BENCH_RAREST_AUTHOR = statement("bookstore", "bench_rarest_author", ())
+
+
+async def bench_rarest_author(conn: Connection) -> int | None:
+    """Returns the lowest id of an author with exactly one book."""
+    return cast(int | None, await conn.fetchval(_BENCH_RAREST_AUTHOR))
+
+
+_BENCH_LARGEST_CATEGORY = statement("bookstore", "bench_largest_category", ())
+
+
+async def bench_largest_category(conn: Connection) -> int | None:
+    """Returns the id of the category with the most books."""
+    return cast(int | None, await conn.fetchval(_BENCH_LARGEST_CATEGORY))
+
+
 # --- queries/bookstore/books.sql ---------------------------------------------------------------------
 
 

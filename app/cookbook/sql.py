@@ -10,6 +10,25 @@ from typing import TypedDict, cast
 
 from app.queries import Connection, affected_rows, statement
 
+# --- queries/cookbook/bench.sql ----------------------------------------------------------------------
+
+
+_BENCH_MOST_USED_INGREDIENT = statement("cookbook", "bench_most_used_ingredient", ())
+
+
+async def bench_most_used_ingredient(conn: Connection) -> int | None:
+    """Returns the id of the ingredient in the most recipes."""
+    return cast(int | None, await conn.fetchval(_BENCH_MOST_USED_INGREDIENT))
+
+
+_BENCH_LEAST_USED_INGREDIENT = statement("cookbook", "bench_least_used_ingredient", ())
+
+
+async def bench_least_used_ingredient(conn: Connection) -> int | None:
+    """Returns the id of the ingredient in the fewest recipes (of those in any)."""
+    return cast(int | None, await conn.fetchval(_BENCH_LEAST_USED_INGREDIENT))
+
+
 # --- queries/cookbook/categories.sql -----------------------------------------------------------------
 
 

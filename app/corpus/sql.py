@@ -10,6 +10,31 @@ from typing import TypedDict, cast
 
 from app.queries import Connection, JsonValue, affected_rows, statement
 
+# --- queries/corpus/bench.sql ------------------------------------------------------------------------
+
+
+_BENCH_RAREST_WORD = statement("corpus", "bench_rarest_word", ())
+
+
+async def bench_rarest_word(conn: Connection) -> str | None:
+    """Returns the word found in the fewest paragraphs (the first in word order among ties)."""
+    return cast(str | None, await conn.fetchval(_BENCH_RAREST_WORD))
+
+
+class BenchWordsAtRankRow(TypedDict):
+    """A row of bench_words_at_rank."""
+
+    word: str
+
+
+_BENCH_WORDS_AT_RANK = statement("corpus", "bench_words_at_rank", ("word_count", "word_rank"))
+
+
+async def bench_words_at_rank(conn: Connection, *, word_rank: int, word_count: int) -> list[BenchWordsAtRankRow]:
+    """Returns `word_count` words by paragraph count, most frequent first, from rank `word_rank` (0-based)."""
+    return cast(list[BenchWordsAtRankRow], [dict(r) for r in await conn.fetch(_BENCH_WORDS_AT_RANK, word_count, word_rank)])
+
+
 # --- queries/corpus/demo.sql -------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ what FastAPI and our code cost. Served by uvicorn like the app: `python -m app.b
 (BENCH_DATABASE_URL, HOST, PORT; CATALOG_DOMAINS as for the app).
 """
 
+import gc
 import json
 import os
 from collections.abc import Awaitable, Callable
@@ -97,6 +98,8 @@ class Ceiling:
         self.pool = await create_pool(self.url, self.settings)
         for writer in self.writers:
             writer.start(self.pool)
+        gc.collect()
+        gc.freeze()  # as the app does (app.main.freeze_startup_objects)
         await send({"type": "lifespan.startup.complete"})
         message = await receive()
         assert message["type"] == "lifespan.shutdown"

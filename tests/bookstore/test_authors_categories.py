@@ -2,8 +2,9 @@
 
 import httpx
 
-from tests.bookstore.helpers import add_book, walk
+from tests.bookstore.helpers import add_book
 from tests.conftest import assert_error
+from tests.pages import walk
 
 
 async def test_authors_list_in_name_order_any_case(client: httpx.AsyncClient) -> None:

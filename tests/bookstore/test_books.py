@@ -6,8 +6,9 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.bookstore.helpers import add_book, next_url, walk
+from tests.bookstore.helpers import add_book
 from tests.conftest import assert_error
+from tests.pages import next_url, walk
 
 
 async def test_create_book_creates_author_and_categories(client: httpx.AsyncClient) -> None:

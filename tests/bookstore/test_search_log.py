@@ -9,8 +9,9 @@ import pytest
 from fastapi import FastAPI
 
 from app.main import create_app
-from tests.bookstore.helpers import add_book, walk
+from tests.bookstore.helpers import add_book
 from tests.conftest import make_settings
+from tests.pages import walk
 
 
 async def written(app: FastAPI) -> None:

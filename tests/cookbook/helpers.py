@@ -5,7 +5,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from tests.bookstore.helpers import next_url, walk
+from tests.pages import next_url, walk
 
 __all__ = ["add_category", "add_ingredient", "add_recipe", "next_url", "views_written", "walk", "walk_wrapped"]
 

@@ -10,7 +10,8 @@ from fastapi import FastAPI
 
 from app.main import create_app
 from tests.conftest import assert_error, make_settings
-from tests.cookbook.helpers import add_category, add_ingredient, add_recipe, views_written, walk, walk_wrapped
+from tests.cookbook.helpers import add_category, add_ingredient, add_recipe, views_written, walk_wrapped
+from tests.pages import walk
 from tests.servers import served_in_thread
 
 

@@ -4,7 +4,8 @@ import httpx
 import pytest
 
 from tests.conftest import assert_error
-from tests.cookbook.helpers import add_category, add_ingredient, add_recipe, walk
+from tests.cookbook.helpers import add_category, add_ingredient, add_recipe
+from tests.pages import walk
 
 
 @pytest.mark.parametrize("kind", ["ingredients", "categories"])

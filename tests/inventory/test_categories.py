@@ -4,7 +4,8 @@ import asyncpg
 import httpx
 
 from tests.conftest import assert_error
-from tests.inventory.helpers import add_category, add_product, assert_ledger_consistent, take, walk
+from tests.inventory.helpers import add_category, add_product, assert_ledger_consistent, take
+from tests.pages import walk
 
 
 async def test_create_list_and_read(client: httpx.AsyncClient) -> None:

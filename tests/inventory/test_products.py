@@ -4,7 +4,8 @@ import asyncpg
 import httpx
 
 from tests.conftest import assert_error
-from tests.inventory.helpers import add_category, add_product, assert_ledger_consistent, next_url, walk
+from tests.inventory.helpers import add_category, add_product, assert_ledger_consistent
+from tests.pages import next_url, walk
 
 
 async def test_health_under_the_prefix(client: httpx.AsyncClient) -> None:

@@ -4,7 +4,8 @@ import asyncpg
 import httpx
 
 from app.inventory import seed
-from tests.inventory.helpers import assert_ledger_consistent, walk
+from tests.inventory.helpers import assert_ledger_consistent
+from tests.pages import walk
 
 
 def no_progress(stage: str, done: int, total: int) -> None:

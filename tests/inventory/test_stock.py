@@ -4,7 +4,8 @@ import asyncpg
 import httpx
 
 from tests.conftest import assert_error
-from tests.inventory.helpers import add_category, add_product, assert_ledger_consistent, take, walk
+from tests.inventory.helpers import add_category, add_product, assert_ledger_consistent, take
+from tests.pages import walk
 
 
 async def test_change_answers_the_new_quantity(client: httpx.AsyncClient, conn: asyncpg.Connection) -> None:

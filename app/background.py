@@ -11,10 +11,11 @@ shutdown deadline passes, and what is dropped then is logged with its count.
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Generic, TypeVar, cast
 
 import asyncpg
+from fastapi import FastAPI
 
 log = logging.getLogger(__name__)
 
@@ -120,11 +121,20 @@ class BatchWriter(Generic[Item]):
                     log.exception("%s: item refused by the database and dropped: %r", self.name, item)
 
 
-@asynccontextmanager
-async def running(writer: BatchWriter[Item], pool: asyncpg.Pool, shutdown_timeout: float) -> AsyncIterator[None]:
-    """Run `writer` on `pool` for the block (a router's lifespan), draining it on exit."""
-    writer.start(pool)
-    try:
-        yield
-    finally:
-        await writer.stop(shutdown_timeout)
+def writer_lifespan(
+    state_name: str, make_writer: Callable[[], BatchWriter[Item]]
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """A router's lifespan: the writer runs on the app's pool as `app.state.<state_name>` while the app
+    runs, and is drained at shutdown (for at most BACKGROUND_DRAIN_SECONDS)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        writer = make_writer()
+        setattr(app.state, state_name, writer)
+        writer.start(app.state.pool)
+        try:
+            yield
+        finally:
+            await writer.stop(app.state.settings.background_drain_seconds)
+
+    return lifespan

@@ -2,17 +2,16 @@
 
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, FastAPI, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from app import names
-from app.background import BatchWriter, running
+from app.background import BatchWriter, writer_lifespan
 from app.bookstore import schemas, sql
 from app.database import Connection
 from app.errors import NotFound
@@ -39,16 +38,11 @@ async def write_search_logs(conn: asyncpg.Connection, entries: list[SearchLogEnt
     )
 
 
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """The search log's writer runs as long as the app and is drained at shutdown."""
-    writer = BatchWriter[SearchLogEntry]("bookstore search log", write_search_logs)
-    app.state.bookstore_search_log = writer
-    async with running(writer, app.state.pool, app.state.settings.background_drain_seconds):
-        yield
-
-
-router = APIRouter(lifespan=lifespan)
+router = APIRouter(
+    lifespan=writer_lifespan(
+        "bookstore_search_log", lambda: BatchWriter[SearchLogEntry]("bookstore search log", write_search_logs)
+    )
+)
 
 FilterName = Annotated[str | None, Query(min_length=1, max_length=200)]
 

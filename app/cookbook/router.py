@@ -4,16 +4,14 @@ Mounted at /cookbook; the old recipe service's clients use that as their base UR
 """
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, BackgroundTasks, FastAPI, Query, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response, status
 
 from app import names
-from app.background import BatchWriter, running
+from app.background import BatchWriter, writer_lifespan
 from app.cookbook import schemas, sql
 from app.database import Connection
 from app.errors import NotFound, Unprocessable
@@ -29,16 +27,9 @@ async def write_views(conn: QueryConnection, views: list[View]) -> None:
     await sql.record_views(conn, recipe_ids=[v[0] for v in views], viewed_ats=[v[1] for v in views])
 
 
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """The view writer runs as long as the app and is drained at shutdown."""
-    writer = BatchWriter[View]("cookbook recipe views", write_views)
-    app.state.cookbook_views = writer
-    async with running(writer, app.state.pool, app.state.settings.background_drain_seconds):
-        yield
-
-
-router = APIRouter(lifespan=lifespan)
+router = APIRouter(
+    lifespan=writer_lifespan("cookbook_views", lambda: BatchWriter[View]("cookbook recipe views", write_views))
+)
 
 # Recipe ids are matched as digits ("{recipe_id:int}"), so /recipes/search with another method is a 405.
 FilterIds = Annotated[list[int] | None, Query(max_length=20)]
@@ -51,7 +42,7 @@ SummaryRow = sql.RecipesPageRow | sql.RecipesByIngredientPageRow | sql.PopularPa
 
 
 def _summary(row: SummaryRow) -> schemas.RecipeSummary:
-    return schemas.RecipeSummary.model_validate(row)
+    return schemas.RecipeSummary(**row)
 
 
 def _recipe(row: sql.RecipeByIdRow | None) -> schemas.Recipe:

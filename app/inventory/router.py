@@ -61,7 +61,7 @@ async def _product_page(
         after_id=after[0] if after else None,
         page_size=page_size + 1,
     )
-    return [schemas.Product.model_validate(r) for r in linked_page(request, response, found, page_size, ("id",))]
+    return [schemas.Product(**r) for r in linked_page(request, response, found, page_size, ("id",))]
 
 
 @router.get("/health", summary="The inventory service is up (polled by the old clients' start-up script)")
@@ -88,7 +88,7 @@ async def get_product(product_id: Id, conn: Connection) -> schemas.Product:
     row = await sql.product_by_id(conn, product_id=product_id)
     if row is None:
         raise NotFound(f"product {product_id} does not exist")
-    return schemas.Product.model_validate(row)
+    return schemas.Product(**row)
 
 
 @router.post(
@@ -109,7 +109,7 @@ async def create_product(body: schemas.ProductCreate, conn: Connection) -> schem
         raise Unprocessable(f"category_id: category {body.category_id} does not exist") from None
     if row is None:
         raise Conflict(f"sku: a product with SKU {body.sku!r} already exists (SKUs are compared in any case)")
-    return schemas.Product.model_validate(row)
+    return schemas.Product(**row)
 
 
 @router.patch("/products/{product_id}", response_model=schemas.Product, summary="Change some fields of a product")
@@ -127,7 +127,7 @@ async def update_product(product_id: Id, body: schemas.ProductUpdate, conn: Conn
         raise Unprocessable(f"category_id: category {body.category_id} does not exist") from None
     if row is None:
         raise NotFound(f"product {product_id} does not exist")
-    return schemas.Product.model_validate(row)
+    return schemas.Product(**row)
 
 
 @router.delete(
@@ -169,7 +169,7 @@ async def change_stock(
         if available is None:
             raise NotFound(f"product {product_id} does not exist")
         raise Conflict(f"not enough stock: only {available} available, cannot take {-body.delta}")
-    movement = schemas.Movement.model_validate(row)
+    movement = schemas.Movement.model_validate(row)  # the row also says whether it was replayed
     if row["replayed"]:
         if (movement.delta, movement.reason) != (body.delta, body.reason):
             raise Unprocessable(
@@ -197,7 +197,7 @@ async def list_movements(
     if not found and await sql.product_quantity(conn, product_id=product_id) is None:
         raise NotFound(f"product {product_id} does not exist")
     page = linked_page(request, response, found, page_size, ("id",))
-    return [schemas.Movement.model_validate(r) for r in page]
+    return [schemas.Movement(**r) for r in page]
 
 
 @router.get("/categories", response_model=list[schemas.Category], summary="List categories in id order")
@@ -207,7 +207,7 @@ async def list_categories(
     after = decode_cursor(cursor, (int,))
     found = await sql.categories_page(conn, after_id=after[0] if after else None, page_size=page_size + 1)
     page = linked_page(request, response, found, page_size, ("id",))
-    return [schemas.Category.model_validate(r) for r in page]
+    return [schemas.Category(**r) for r in page]
 
 
 @router.post(
@@ -220,7 +220,7 @@ async def create_category(body: schemas.CategoryCreate, conn: Connection) -> sch
     row = await sql.insert_category(conn, name=body.name)
     if row is None:
         raise Conflict(f"name: a category named {body.name!r} already exists (names are compared in any case)")
-    return schemas.CategoryDetail.model_validate(row)
+    return schemas.CategoryDetail(**row)
 
 
 @router.get(
@@ -232,7 +232,7 @@ async def get_category(category_id: Id, conn: Connection) -> schemas.CategoryDet
     row = await sql.category_by_id(conn, category_id=category_id)
     if row is None:
         raise NotFound(f"category {category_id} does not exist")
-    return schemas.CategoryDetail.model_validate(row)
+    return schemas.CategoryDetail(**row)
 
 
 @router.delete(

@@ -84,8 +84,10 @@ async def _acquire(request: Request) -> tuple[asyncpg.Pool, PoolConnectionProxy]
     cannot be reached (the pool reconnects by itself once it is back)."""
     pool: asyncpg.Pool = request.app.state.pool
     timeout = request.app.state.settings.pool_acquire_timeout
+    # With an idle connection in the pool nothing can be waited for: no timeout machinery then (asyncpg
+    # wraps a timed acquire, and the release after it, in asyncio.timeout: about 3% of a cheap request).
     try:
-        conn = await pool.acquire(timeout=timeout)
+        conn = await pool.acquire(timeout=None if pool.get_idle_size() else timeout)
     except TimeoutError as exc:
         raise ServiceUnavailable(
             f"no database connection became free within {timeout:g}s; the service is overloaded, retry later"

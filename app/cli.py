@@ -73,7 +73,7 @@ async def _seed(conn: asyncpg.Connection, settings: Settings, args: argparse.Nam
 
 
 def _dba(settings: Settings, command: str, live: bool = False, psql_args: list[str] | None = None) -> int:
-    """lint-schema, psql and url: the DBA's commands (README "DBA toolkit")."""
+    """lint-schema, psql and url: the DBA's commands (docs/dba-toolkit.md)."""
     from app import psql, schema_lint
 
     if command == "lint-schema":

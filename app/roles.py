@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 async def ensure_app_role(conn: asyncpg.Connection, settings: Settings) -> bool:
     """Create the app role if missing and (re)grant its privileges in this database; False when the
-    owner may not create roles (a DBA then does it by hand, see README "Reliability")."""
+    owner may not create roles (a DBA then does it by hand, see docs/reliability.md)."""
     role = settings.app_role
     try:
         if not await core_sql.role_exists(conn, role_name=role):

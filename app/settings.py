@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     database_startup_settings: bool = Field(
         default=True,
         description="Send the session settings (jit, statement_timeout...) when connecting; false behind PgBouncer, "
-        'which refuses them: set them on the role or database instead (README "Workers and PgBouncer").',
+        'which refuses them: set them on the role or database instead (docs/performance.md, "Workers and PgBouncer").',
     )
     pool_acquire_timeout: float = Field(
         default=5.0, description="Seconds a request waits for a connection before it gets a 503."

@@ -131,7 +131,7 @@ def test_every_operation_keeps_its_documented_promises(case: Case, served: str) 
 
 
 def test_figures() -> None:
-    """Prints what the fuzzer ran (pytest -s shows it; the README quotes it)."""
+    """Prints what the fuzzer ran (pytest -s shows it; docs/reliability.md quotes it)."""
     print(f"\nschemathesis: {len(CALLS)} operations, {sum(CALLS.values())} requests, seed {SEED}")
 
 

@@ -4,7 +4,7 @@ PgBouncer is started on a free loopback port in front of the test database with 
 userlist and a pool of 3 server connections, so many client connections share them transaction by
 transaction. The app runs with DATABASE_STATEMENT_CACHE_SIZE=0 (PgBouncer before 1.21 cannot keep
 prepared statements apart) and DATABASE_STARTUP_SETTINGS=false (PgBouncer refuses them); the session
-settings are the database's defaults, as the README says to set them.
+settings are the database's defaults, as docs/performance.md says to set them.
 """
 
 import asyncio
@@ -100,7 +100,7 @@ def pgbouncer_url(tmp_path: Path, database_url: str) -> Iterator[str]:
 
 
 async def set_database_defaults(database_url: str) -> None:
-    """The app's session settings as the database's defaults (README "Workers and PgBouncer")."""
+    """The app's session settings as the database's defaults (docs/performance.md, "Workers and PgBouncer")."""
     conn = await asyncpg.connect(database_url)
     try:
         name = urlsplit(database_url).path.lstrip("/")

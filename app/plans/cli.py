@@ -34,7 +34,7 @@ def say(message: str) -> None:
 
 def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     """Add `plans` with its sub-commands to the `catalog` command's sub-parsers."""
-    plans = commands.add_parser("plans", help="plan-regression checks of every named query (see README)")
+    plans = commands.add_parser("plans", help="plan-regression checks of every named query (see docs/plan-checks.md)")
     sub = plans.add_subparsers(dest="plans_command", required=True)
     for name, text in (
         ("check", "explain every plan case at scale; exit 1 if any rule fails"),

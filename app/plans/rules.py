@@ -19,7 +19,7 @@ RULES: dict[str, str] = {
     "shape": "the plan shape (node types, tables, indexes, join types, scan direction) equals the baseline",
     "result": "the result (row count and hash of the ordered rows) equals the baseline",
     "baseline": "every case has a baseline file (write it with `catalog plans update`)",
-    "plan-cache-mode": "the app and the checker pin plan_cache_mode = force_custom_plan (see README)",
+    "plan-cache-mode": "the app and the checker pin plan_cache_mode = force_custom_plan (see docs/plan-checks.md)",
 }
 
 

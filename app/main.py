@@ -9,11 +9,10 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import health
@@ -21,6 +20,7 @@ from app.database import create_pool
 from app.database_admin import resolve_database_url
 from app.domains import domain_constraint_errors, domain_module, enabled_domains
 from app.errors import ERROR_RESPONSES, install_error_handlers, request_id
+from app.methods import MethodSemantics, method_not_allowed
 from app.settings import DomainSettings, Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -104,22 +104,6 @@ class RequestGuard:
         await send({"type": "http.response.body", "body": body})
 
 
-async def method_not_allowed(request: Request, exc: Exception) -> JSONResponse:
-    """405 whose Allow lists every method of the path: FastAPI makes one route per method, and
-    Starlette's own 405 names only the first route that matched the path."""
-    allowed: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "\x00"})
-        if match is Match.PARTIAL:
-            allowed |= set(getattr(route, "methods", None) or ())
-    detail = f"method {request.method} is not allowed here; allowed: {', '.join(sorted(allowed)) or 'none'}"
-    return JSONResponse(
-        status_code=405,
-        content={"detail": detail, "request_id": request_id.get()},
-        headers={"Allow": ", ".join(sorted(allowed))},
-    )
-
-
 def _log_to_stderr() -> None:
     """Let the app's INFO lines (an error answer and its request id) reach stderr when nothing else is set up."""
     app_log = logging.getLogger("app")
@@ -155,16 +139,19 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None, *domain_settings: DomainSettings) -> FastAPI:
     """The app; `domain_settings` replace what domains would read from the environment (tests use this)."""
     settings = settings or get_settings()
-    app = FastAPI(
+    # FastAPIOffline: /docs and /redoc load Swagger UI and ReDoc from files the app serves, no CDN.
+    app = FastAPIOffline(
         title="catalog",
         summary="SQL-first catalogue service: bookstore, cookbook, inventory, corpus.",
         lifespan=lifespan,
+        swagger_ui_parameters={"validatorUrl": None},  # no call to swagger.io's validator
     )
     app.state.settings = settings
     app.state.domain_settings = {type(given): given for given in domain_settings}
     domains = enabled_domains(settings)
     install_error_handlers(app, domain_constraint_errors(domains))
     app.add_exception_handler(405, method_not_allowed)
+    app.add_middleware(MethodSemantics)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, retry_after=settings.retry_after_seconds)
     _log_to_stderr()
     app.include_router(health.router, responses=ERROR_RESPONSES)

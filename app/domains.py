@@ -3,7 +3,7 @@
 import importlib
 from types import ModuleType
 
-from app.errors import ConstraintError
+from app.errors import ConstraintAnswer
 from app.settings import ROOT, Settings
 
 APP_DIR = ROOT / "app"
@@ -32,9 +32,9 @@ def domain_module(domain: str, module: str) -> ModuleType | None:
     return importlib.import_module(f"app.{domain}.{module}")
 
 
-def domain_constraint_errors(domains: list[str]) -> dict[tuple[str, str], ConstraintError]:
+def domain_constraint_errors(domains: list[str]) -> dict[tuple[str, str], ConstraintAnswer]:
     """Each domain's CONSTRAINT_ERRORS (app/<domain>/errors.py), keyed by (schema, constraint): schema = domain."""
-    found: dict[tuple[str, str], ConstraintError] = {}
+    found: dict[tuple[str, str], ConstraintAnswer] = {}
     for domain in domains:
         module = domain_module(domain, "errors")
         for constraint, answer in getattr(module, "CONSTRAINT_ERRORS", {}).items():

@@ -1,7 +1,7 @@
 """Error classes and the one place where they, and database errors, become HTTP answers.
 
 Every error body is JSON with a human-readable `detail` and the request's id (the `ErrorBody` model,
-declared for every operation by `ERROR_RESPONSES`); no answer carries a stack, SQL or a raw
+declared on each operation by app/openapi.py); no answer carries a stack, SQL or a raw
 PostgreSQL message: those go to the log, under the same request id.
 """
 
@@ -26,13 +26,15 @@ request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
 class AppError(Exception):
-    """An error with an HTTP status and a message meant for the API client."""
+    """An error with an HTTP status and a message meant for the API client (and, for a conflict with
+    the stored data, the constraint it stands for: every 409 names one)."""
 
     status_code = 400
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, constraint: str | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.constraint = constraint
 
 
 class BadRequest(AppError):
@@ -65,17 +67,28 @@ class GatewayTimeout(AppError):
 
 @dataclass(frozen=True)
 class ConstraintError:
-    """How a domain answers a violation of one of its named constraints.
+    """How a domain answers a violation of one of its named constraints (unique, check).
 
     A domain lists them in app/<domain>/errors.py as `CONSTRAINT_ERRORS = {"constraint_name": ConstraintError(...)}`;
-    the core finds them there (app/main.py), so no domain edits this file.
+    the core finds them there (app/main.py), so no domain edits this file. `message` is a sentence a
+    client can show; `{value}` in it stands for the key's value(s) (`Key (isbn)=(978...)`: 978...).
     """
 
     status: int
     message: str
 
 
-ConstraintErrors = Mapping[tuple[str, str], ConstraintError]
+@dataclass(frozen=True)
+class ForeignKeyError:
+    """How a domain answers a violation of one of its foreign keys: `missing` (422) when a row names one
+    that does not exist, `in_use` (409) when a row still referenced is deleted; `{value}` as above."""
+
+    missing: str
+    in_use: str
+
+
+ConstraintAnswer = ConstraintError | ForeignKeyError
+ConstraintErrors = Mapping[tuple[str, str], ConstraintAnswer]
 """(schema, constraint name) -> answer, for every mounted domain."""
 
 
@@ -94,18 +107,22 @@ class ErrorBody(BaseModel):
     errors: list[ValidationIssue] | None = Field(default=None, description="422 only: each invalid field.")
 
 
-_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}}}
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorBody, "description": "Bad request (e.g. a cursor that is not valid)"},
-    404: {"model": ErrorBody, "description": "Not found"},
-    409: {"model": ErrorBody, "description": "Conflict with the stored data"},
-    413: {"model": ErrorBody, "description": "Request body too large"},
-    422: {"model": ErrorBody, "description": "Validation error"},
-    502: {"model": ErrorBody, "description": "An upstream service failed"},
-    503: {"model": ErrorBody, "description": "Database unavailable or overloaded; retry later", "headers": _RETRY_AFTER},
-    504: {"model": ErrorBody, "description": "An upstream service did not answer in time"},
+ERROR_DESCRIPTIONS = {
+    400: "Bad request: a cursor not issued by this API, or a body that is not JSON",
+    404: "The row the path names does not exist",
+    409: "Conflict with the stored data (a name or key taken, a row still in use, not enough stock)",
+    413: "Request body too large",
+    422: "Invalid or unknown parameter or field, named in `detail`",
+    502: "An upstream service failed",
+    503: "Database unavailable or overloaded; retry after `Retry-After` seconds",
+    504: "An upstream service did not answer in time",
 }
-"""Declared on every operation (app/main.py), so the OpenAPI lists every status the API can answer."""
+
+
+def declare(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a decorator: the errors a handler answers beyond those app/openapi.py derives."""
+    return {status: {"model": ErrorBody, "description": ERROR_DESCRIPTIONS[status]} for status in statuses}
+
 
 # Errors meaning "the database is not there right now": a 503 with Retry-After, never a 500.
 DATABASE_UNAVAILABLE = (
@@ -126,30 +143,32 @@ def _error(status_code: int, detail: str, **extra: object) -> JSONResponse:
 
 
 _KEY = re.compile(r"Key \((?P<columns>.*?)\)=\((?P<values>.*)\) (?:already exists|is still referenced|is not present)")
-_TABLE = re.compile(r'table "(?P<table>[^"]+)"')
 
 
-def _key(pg_detail: object) -> str:
-    """`isbn=978...` out of PostgreSQL's `Key (isbn)=(978...) already exists.`, so no raw message is passed on."""
+def _key_value(pg_detail: object) -> str:
+    """`978...` out of PostgreSQL's `Key (isbn)=(978...) already exists.`, so no raw message is passed on."""
     found = _KEY.search(pg_detail) if isinstance(pg_detail, str) else None
-    return f"{found['columns']}={found['values']}" if found else "the key"
+    return found["values"] if found else "the key"
 
 
 def _database_error_answer(exc: asyncpg.PostgresError, domain_answers: ConstraintErrors | None = None) -> JSONResponse:
     """Map a constraint or data error raised by PostgreSQL to a 4xx naming what broke."""
     constraint = getattr(exc, "constraint_name", None)
     answer = (domain_answers or {}).get((getattr(exc, "schema_name", None) or "", constraint or ""))
-    if answer is not None:
-        return _error(answer.status, answer.message, constraint=constraint)
     pg_detail = getattr(exc, "detail", None)
+    in_use = isinstance(pg_detail, str) and "is still referenced" in pg_detail
+    if isinstance(answer, ForeignKeyError):
+        status, message = (409, answer.in_use) if in_use else (422, answer.missing)
+        return _error(status, message.format(value=_key_value(pg_detail)), constraint=constraint)
+    if answer is not None:
+        return _error(answer.status, answer.message.format(value=_key_value(pg_detail)), constraint=constraint)
+    # No domain answer: a sentence without the table's internals (column and table names).
     if isinstance(exc, asyncpg.UniqueViolationError):
-        return _error(409, f"already exists: {_key(pg_detail)}", constraint=constraint)
+        return _error(409, "already exists: a row with this value exists; it must be unique", constraint=constraint)
     if isinstance(exc, asyncpg.ForeignKeyViolationError):
-        if isinstance(pg_detail, str) and "is still referenced" in pg_detail:
-            table = _TABLE.search(pg_detail)
-            where = f" by {table['table']}" if table else ""
-            return _error(409, f"still in use: {_key(pg_detail)} is still referenced{where}", constraint=constraint)
-        return _error(422, f"missing reference: {_key(pg_detail)} does not exist", constraint=constraint)
+        if in_use:
+            return _error(409, "still in use: other rows refer to this one", constraint=constraint)
+        return _error(422, "missing reference: a row this one refers to does not exist", constraint=constraint)
     if isinstance(exc, asyncpg.CheckViolationError):
         return _error(422, f"value breaks rule {constraint}", constraint=constraint)
     if isinstance(exc, asyncpg.NotNullViolationError):
@@ -181,7 +200,7 @@ def install_error_handlers(app: FastAPI, domain_answers: ConstraintErrors | None
 
     @app.exception_handler(AppError)
     async def app_error(_: Request, exc: AppError) -> JSONResponse:
-        return _error(exc.status_code, exc.detail)
+        return _error(exc.status_code, exc.detail, constraint=exc.constraint)
 
     @app.exception_handler(asyncpg.PostgresError)
     async def database_error(_: Request, exc: asyncpg.PostgresError) -> JSONResponse:
@@ -209,9 +228,7 @@ def install_error_handlers(app: FastAPI, domain_answers: ConstraintErrors | None
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()
-        ]
+        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()]
         return _error(422, _validation_message(exc), errors=errors)
 
     @app.exception_handler(StarletteHTTPException)

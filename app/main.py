@@ -9,24 +9,24 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import health
+from app import health, openapi
 from app.database import create_pool
 from app.database_admin import resolve_database_url
 from app.domains import domain_constraint_errors, domain_module, enabled_domains
-from app.errors import ERROR_RESPONSES, install_error_handlers, request_id
+from app.errors import install_error_handlers, request_id
 from app.methods import MethodSemantics, method_not_allowed
 from app.settings import DomainSettings, Settings, get_settings
+from app.strict_query import reject_unknown_query
 
 log = logging.getLogger(__name__)
 requests_log = logging.getLogger("app.requests")
 
-REQUEST_ID_HEADER = "X-Request-ID"
 _CLIENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
@@ -96,11 +96,13 @@ class RequestGuard:
     @staticmethod
     async def _reject(send: Send, detail: str) -> None:
         body = json.dumps({"detail": detail, "request_id": request_id.get()}).encode()
-        await send({
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-        })
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 
@@ -145,7 +147,10 @@ def create_app(settings: Settings | None = None, *domain_settings: DomainSetting
         summary="SQL-first catalogue service: bookstore, cookbook, inventory, corpus.",
         lifespan=lifespan,
         swagger_ui_parameters={"validatorUrl": None},  # no call to swagger.io's validator
+        generate_unique_id_function=openapi.operation_id,
+        dependencies=[Depends(reject_unknown_query)],
     )
+    openapi.install(app)
     app.state.settings = settings
     app.state.domain_settings = {type(given): given for given in domain_settings}
     domains = enabled_domains(settings)
@@ -154,9 +159,9 @@ def create_app(settings: Settings | None = None, *domain_settings: DomainSetting
     app.add_middleware(MethodSemantics)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, retry_after=settings.retry_after_seconds)
     _log_to_stderr()
-    app.include_router(health.router, responses=ERROR_RESPONSES)
+    app.include_router(health.router)
     for domain in domains:
         module = domain_module(domain, "router")
         assert module is not None
-        app.include_router(module.router, prefix=f"/{domain}", tags=[domain], responses=ERROR_RESPONSES)
+        app.include_router(module.router, prefix=f"/{domain}", tags=[domain])
     return app

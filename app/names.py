@@ -14,9 +14,9 @@ from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from app.database import Connection
-from app.errors import NotFound, Unprocessable
+from app.errors import NotFound, Unprocessable, declare
 from app.pagination import Cursor, PageSize, decode_cursor, linked_page
-from app.params import Id
+from app.params import id_path
 
 Row = Mapping[str, object]
 NAME_MAX_LENGTH = 200
@@ -40,7 +40,9 @@ class NameCreate(BaseModel):
 class NamePage(Protocol):
     """One page of a domain's named things in name order."""
 
-    def __call__(self, conn: asyncpg.Connection, *, after_name_key: str | None, page_size: int) -> Awaitable[Sequence[Row]]: ...
+    def __call__(
+        self, conn: asyncpg.Connection, *, after_name_key: str | None, page_size: int
+    ) -> Awaitable[Sequence[Row]]: ...
 
 
 class NamePrefixPage(Protocol):
@@ -60,6 +62,14 @@ class InsertName(Protocol):
 DeleteById = Callable[[asyncpg.Connection, int], Awaitable[object]]
 """Delete one row by id; returns None when there was none (a row still referenced is a 409)."""
 
+GetById = Callable[[asyncpg.Connection, int], Awaitable[Row | None]]
+"""Read one row (`id`, `name`) by id; None when there is none."""
+
+
+def a(noun: str) -> str:
+    """`a category`, `an author`: the noun with its indefinite article."""
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+
 
 def _named(rows: Sequence[Row]) -> list[Named]:
     return [Named.model_validate(row) for row in rows]
@@ -68,7 +78,7 @@ def _named(rows: Sequence[Row]) -> list[Named]:
 def add_list(router: APIRouter, path: str, plural: str, page: NamePage) -> None:
     """GET {path}: every named thing in name order, keyset-paginated with a `Link: rel="next"` header."""
 
-    @router.get(path, response_model=list[Named], summary=f"List {plural} by name")
+    @router.get(path, response_model=list[Named], summary=f"List {plural} by name", name=f"list_{plural}")
     async def list_named(
         request: Request, response: Response, conn: Connection, page_size: PageSize = 20, cursor: Cursor = None
     ) -> list[Named]:
@@ -80,7 +90,7 @@ def add_list(router: APIRouter, path: str, plural: str, page: NamePage) -> None:
 def add_prefix_list(router: APIRouter, path: str, plural: str, page: NamePrefixPage) -> None:
     """GET {path}?name=: like add_list, optionally only the names starting with a prefix (any case)."""
 
-    @router.get(path, response_model=list[Named], summary=f"List {plural} by name")
+    @router.get(path, response_model=list[Named], summary=f"List {plural} by name", name=f"list_{plural}")
     async def list_named(
         request: Request,
         response: Response,
@@ -92,16 +102,21 @@ def add_prefix_list(router: APIRouter, path: str, plural: str, page: NamePrefixP
         cursor: Cursor = None,
     ) -> list[Named]:
         after = decode_cursor(cursor, (str,))
-        found = await page(
-            conn, name_prefix=name, after_name_key=after[0] if after else None, page_size=page_size + 1
-        )
+        found = await page(conn, name_prefix=name, after_name_key=after[0] if after else None, page_size=page_size + 1)
         return _named(linked_page(request, response, list(found), page_size, ("name_key",)))
 
 
 def add_create(router: APIRouter, path: str, noun: str, insert: InsertName, max_length: int) -> None:
     """POST {path} {name}: 201 with the new thing; 409 when the name is taken in any case."""
 
-    @router.post(path, response_model=Named, status_code=status.HTTP_201_CREATED, summary=f"Add a {noun}")
+    @router.post(
+        path,
+        response_model=Named,
+        status_code=status.HTTP_201_CREATED,
+        summary=f"Add {a(noun)}",
+        name=f"create_{noun}",
+        responses=declare(409),
+    )
     async def create_named(body: NameCreate, conn: Connection) -> Named:
         if len(body.name) > max_length:
             raise Unprocessable(f"name: a {noun} name has at most {max_length} characters")
@@ -115,9 +130,24 @@ def add_delete(router: APIRouter, path: str, noun: str, delete: DeleteById, in_u
     """DELETE {path}/{id}: 204; 404 when absent; 409 while still in use (the foreign key says so)."""
 
     @router.delete(
-        f"{path}/{{item_id}}", status_code=status.HTTP_204_NO_CONTENT, summary=f"Remove a {noun} (409 {in_use})"
+        f"{path}/{{{noun}_id}}",
+        status_code=status.HTTP_204_NO_CONTENT,
+        summary=f"Remove {a(noun)} (409 {in_use})",
+        name=f"delete_{noun}",
+        responses=declare(409),
     )
-    async def delete_named(item_id: Id, conn: Connection) -> Response:
+    async def delete_named(item_id: Annotated[int, id_path(f"{noun}_id")], conn: Connection) -> Response:
         if await delete(conn, item_id) is None:
             raise NotFound(f"{noun} {item_id} does not exist")
         return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def add_get(router: APIRouter, path: str, noun: str, get: GetById) -> None:
+    """GET {path}/{id}: the named thing `{id, name}`; 404 when absent."""
+
+    @router.get(f"{path}/{{{noun}_id}}", response_model=Named, summary=f"One {noun}", name=f"get_{noun}")
+    async def get_named(item_id: Annotated[int, id_path(f"{noun}_id")], conn: Connection) -> Named:
+        row = await get(conn, item_id)
+        if row is None:
+            raise NotFound(f"{noun} {item_id} does not exist")
+        return Named.model_validate(row)

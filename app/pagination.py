@@ -9,10 +9,16 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Query, Request, Response
 
 from app.errors import BadRequest
+from app.params import BIGINT_MAX
 
-PageSize = Annotated[int, Query(ge=1, le=100, description="Items per page (1 to 100).")]
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page (1 to 100).")]
+OptionalPageSize = Annotated[int | None, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page (1 to 100).")]
+"""For an operation that also takes page_size in its body (the body wins)."""
 Cursor = Annotated[
-    str | None, Query(max_length=200, description="Opaque cursor from the previous page's Link header.")
+    str | None,
+    Query(max_length=200, description="Opaque cursor from the previous page (its Link header or next_cursor)."),
 ]
 
 
@@ -29,11 +35,11 @@ def decode_cursor(cursor: str | None, shape: tuple[type, ...]) -> list[Any] | No
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         key = json.loads(raw)
     except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise BadRequest("cursor is not valid: pass back the cursor from a previous page's Link header") from None
+        raise BadRequest("cursor is not valid: pass back the cursor this list gave for its next page") from None
     if not isinstance(key, list) or len(key) != len(shape):
         raise BadRequest("cursor is not valid for this list")
     for value, kind in zip(key, shape):
-        if kind is int and (isinstance(value, bool) or not isinstance(value, int) or abs(value) >= 2**63):
+        if kind is int and (isinstance(value, bool) or not isinstance(value, int) or abs(value) > BIGINT_MAX):
             raise BadRequest("cursor is not valid for this list")
         if kind is str and not isinstance(value, str):
             raise BadRequest("cursor is not valid for this list")

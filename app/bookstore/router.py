@@ -14,7 +14,7 @@ from app import names
 from app.background import BatchWriter, writer_lifespan
 from app.bookstore import schemas, sql
 from app.database import Connection
-from app.errors import NotFound
+from app.errors import NotFound, declare
 from app.pagination import Cursor, PageSize, decode_cursor, linked_page
 from app.params import FilterId, Id
 
@@ -122,7 +122,13 @@ async def _set_categories(conn: Connection, book_id: int, names: list[str]) -> N
         await sql.link_book_categories(conn, book_id=book_id, category_ids=category_ids)
 
 
-@router.post("/books", response_model=schemas.Book, status_code=status.HTTP_201_CREATED, summary="Add a book")
+@router.post(
+    "/books",
+    response_model=schemas.Book,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a book",
+    responses=declare(409),
+)
 async def create_book(body: schemas.BookCreate, conn: Connection) -> schemas.Book:
     async with conn.transaction():
         author_id = await sql.upsert_author(conn, name=body.author)
@@ -142,7 +148,9 @@ async def create_book(body: schemas.BookCreate, conn: Connection) -> schemas.Boo
     return schemas.Book(**row)
 
 
-@router.patch("/books/{book_id}", response_model=schemas.Book, summary="Change some fields of a book")
+@router.patch(
+    "/books/{book_id}", response_model=schemas.Book, summary="Change some fields of a book", responses=declare(409)
+)
 async def update_book(book_id: Id, body: schemas.BookUpdate, conn: Connection) -> schemas.Book:
     given = body.model_fields_set
     async with conn.transaction():
@@ -185,7 +193,13 @@ async def get_author(author_id: Id, conn: Connection) -> schemas.Author:
     return schemas.Author(**row)
 
 
-@router.post("/authors", response_model=schemas.Author, status_code=status.HTTP_201_CREATED, summary="Add an author")
+@router.post(
+    "/authors",
+    response_model=schemas.Author,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add an author",
+    responses=declare(409),
+)
 async def create_author(body: schemas.AuthorCreate, conn: Connection) -> schemas.Author:
     row = await sql.insert_author(conn, name=body.name)
     assert row is not None  # an insert returns its row or raises
@@ -197,7 +211,12 @@ names.add_delete(
     lambda conn, item_id: sql.delete_author(conn, author_id=item_id), "while they have books",
 )
 names.add_list(router, "/categories", "categories", sql.categories_page)
+names.add_get(router, "/categories", "category", lambda conn, item_id: sql.category_by_id(conn, category_id=item_id))
 names.add_create(router, "/categories", "category", sql.insert_category, max_length=100)
+names.add_delete(
+    router, "/categories", "category",
+    lambda conn, item_id: sql.delete_category(conn, category_id=item_id), "while it has books",
+)
 
 
 @router.get("/logs", response_model=list[schemas.SearchLog], summary="The search log, most recent first")

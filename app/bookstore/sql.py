@@ -241,6 +241,22 @@ async def categories_page(conn: Connection, *, after_name_key: str | None, page_
     return cast(list[CategoriesPageRow], [dict(r) for r in await conn.fetch(_CATEGORIES_PAGE, after_name_key, page_size)])
 
 
+class CategoryByIdRow(TypedDict):
+    """A row of category_by_id."""
+
+    id: int
+    name: str
+
+
+_CATEGORY_BY_ID = statement("bookstore", "category_by_id", ("category_id",))
+
+
+async def category_by_id(conn: Connection, *, category_id: int) -> CategoryByIdRow | None:
+    """Returns one category, or nothing."""
+    found = await conn.fetchrow(_CATEGORY_BY_ID, category_id)
+    return None if found is None else cast(CategoryByIdRow, dict(found))
+
+
 _CATEGORY_ID_BY_NAME = statement("bookstore", "category_id_by_name", ("name",))
 
 
@@ -277,6 +293,14 @@ _UPSERT_CATEGORIES = statement("bookstore", "upsert_categories", ("names",))
 async def upsert_categories(conn: Connection, *, names: Sequence[str]) -> list[UpsertCategoriesRow]:
     """Returns the ids of the categories with these names (any case), creating the new ones. Names are deduplicated and written in name_key order, so concurrent writers cannot deadlock."""
     return cast(list[UpsertCategoriesRow], [dict(r) for r in await conn.fetch(_UPSERT_CATEGORIES, names)])
+
+
+_DELETE_CATEGORY = statement("bookstore", "delete_category", ("category_id",))
+
+
+async def delete_category(conn: Connection, *, category_id: int) -> int | None:
+    """Deletes a category without books and returns its id; one with books is a foreign-key error."""
+    return cast(int | None, await conn.fetchval(_DELETE_CATEGORY, category_id))
 
 
 # --- queries/bookstore/demo.sql ----------------------------------------------------------------------

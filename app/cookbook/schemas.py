@@ -5,6 +5,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from app.params import BodyId
+
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Description = Annotated[str, StringConstraints(max_length=2000)]
@@ -12,7 +14,7 @@ Instructions = Annotated[str, StringConstraints(max_length=20000)]
 Quantity = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Unit = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)]
 # Strict: JSON true/false or "5" is not a number here (pydantic's lax mode would take them).
-RowId = Annotated[int, Field(strict=True, ge=1, le=2**63 - 1)]
+RowId = Annotated[BodyId, Field(strict=True)]
 Servings = Annotated[int, Field(strict=True, ge=1, le=1000)]
 Minutes = Annotated[int, Field(strict=True, ge=0, le=10080)]
 

@@ -134,6 +134,22 @@ async def ingredients_page(conn: Connection, *, name_prefix: str | None, after_n
     return cast(list[IngredientsPageRow], [dict(r) for r in await conn.fetch(_INGREDIENTS_PAGE, name_prefix, after_name_key, page_size)])
 
 
+class IngredientByIdRow(TypedDict):
+    """A row of ingredient_by_id."""
+
+    id: int
+    name: str
+
+
+_INGREDIENT_BY_ID = statement("cookbook", "ingredient_by_id", ("ingredient_id",))
+
+
+async def ingredient_by_id(conn: Connection, *, ingredient_id: int) -> IngredientByIdRow | None:
+    """Returns one ingredient, or nothing."""
+    found = await conn.fetchrow(_INGREDIENT_BY_ID, ingredient_id)
+    return None if found is None else cast(IngredientByIdRow, dict(found))
+
+
 class InsertIngredientRow(TypedDict):
     """A row of insert_ingredient."""
 

@@ -3,19 +3,27 @@ and shape the answer. Mounted at /corpus; the shared HTTP client lives for the a
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response, status
 
 from app.corpus import schemas, search_plan, service, sql
 from app.corpus.service import CorpusService, corpus_service
 from app.database import Connection, borrow
-from app.errors import NotFound
-from app.pagination import Cursor, PageSize, decode_cursor, encode_cursor, linked_page, page_of
+from app.errors import NotFound, declare
+from app.pagination import (
+    DEFAULT_PAGE_SIZE,
+    Cursor,
+    OptionalPageSize,
+    PageSize,
+    decode_cursor,
+    encode_cursor,
+    linked_page,
+    page_of,
+)
+from app.params import Id
 
 router = APIRouter(lifespan=service.lifespan)
 
-Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
 Service = Annotated[CorpusService, Depends(corpus_service)]
-DEFAULT_PAGE_SIZE = 20
 
 
 async def fetched_paragraph(corpus: Service) -> str:
@@ -29,6 +37,7 @@ async def fetched_paragraph(corpus: Service) -> str:
     response_model=schemas.Paragraph,
     status_code=status.HTTP_201_CREATED,
     summary="Fetch one paragraph from the text source and store it (502/504 when the source fails)",
+    responses=declare(502, 504),
 )
 async def fetch(
     request: Request,
@@ -49,7 +58,7 @@ async def fetch(
 async def search(
     body: schemas.SearchRequest,
     conn: Connection,
-    page_size: Annotated[int | None, Query(ge=1, le=100, description="Items per page (1 to 100).")] = None,
+    page_size: OptionalPageSize = None,
     cursor: Cursor = None,
 ) -> schemas.SearchResult:
     size = body.page_size or page_size or DEFAULT_PAGE_SIZE
@@ -72,7 +81,12 @@ async def search(
     )
 
 
-@router.get("/dictionary", response_model=schemas.Dictionary, summary="The ten most frequent words with definitions")
+@router.get(
+    "/dictionary",
+    response_model=schemas.Dictionary,
+    summary="The ten most frequent words with definitions",
+    responses=declare(503),
+)
 async def dictionary(
     request: Request,
     corpus: Service,

@@ -6,17 +6,16 @@ import asyncpg
 from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from app.database import Connection
-from app.errors import Conflict, NotFound, Unprocessable
+from app.errors import Conflict, NotFound, Unprocessable, declare
 from app.inventory import schemas, sql
+from app.inventory.errors import CATEGORY_NAME_TAKEN, IDEMPOTENCY_KEY_TAKEN, NOT_ENOUGH_STOCK, SKU_TAKEN
 from app.pagination import Cursor, PageSize, decode_cursor, linked_page
-from app.params import Id
+from app.params import FilterId, Id
 
 router = APIRouter()
 
-IDEMPOTENCY_CONSTRAINT = "stock_movements_product_id_idempotency_key_unique"
 SEARCH_MIN_LENGTH = 3
 
-FilterId = Annotated[int | None, Query(ge=1, le=2**63 - 1, description="Only products of this category.")]
 Search = Annotated[
     str | None,
     Query(
@@ -92,39 +91,39 @@ async def get_product(product_id: Id, conn: Connection) -> schemas.Product:
 
 
 @router.post(
-    "/products", response_model=schemas.Product, status_code=status.HTTP_201_CREATED, summary="Add a product"
+    "/products",
+    response_model=schemas.Product,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a product",
+    responses=declare(409),
 )
 async def create_product(body: schemas.ProductCreate, conn: Connection) -> schemas.Product:
-    try:
-        row = await sql.insert_product(
-            conn,
-            name=body.name,
-            sku=body.sku,
-            quantity=body.quantity,
-            price=body.price,
-            reorder_level=body.reorder_level,
-            category_id=body.category_id,
-        )
-    except asyncpg.ForeignKeyViolationError:
-        raise Unprocessable(f"category_id: category {body.category_id} does not exist") from None
+    row = await sql.insert_product(
+        conn,
+        name=body.name,
+        sku=body.sku,
+        quantity=body.quantity,
+        price=body.price,
+        reorder_level=body.reorder_level,
+        category_id=body.category_id,
+    )
     if row is None:
-        raise Conflict(f"sku: a product with SKU {body.sku!r} already exists (SKUs are compared in any case)")
+        raise Conflict(
+            f"sku: a product with SKU {body.sku!r} already exists (SKUs are compared in any case)", SKU_TAKEN
+        )
     return schemas.Product(**row)
 
 
 @router.patch("/products/{product_id}", response_model=schemas.Product, summary="Change some fields of a product")
 async def update_product(product_id: Id, body: schemas.ProductUpdate, conn: Connection) -> schemas.Product:
-    try:
-        row = await sql.update_product(
-            conn,
-            product_id=product_id,
-            name=body.name,
-            price=body.price,
-            reorder_level=body.reorder_level,
-            category_id=body.category_id,
-        )
-    except asyncpg.ForeignKeyViolationError:
-        raise Unprocessable(f"category_id: category {body.category_id} does not exist") from None
+    row = await sql.update_product(
+        conn,
+        product_id=product_id,
+        name=body.name,
+        price=body.price,
+        reorder_level=body.reorder_level,
+        category_id=body.category_id,
+    )
     if row is None:
         raise NotFound(f"product {product_id} does not exist")
     return schemas.Product(**row)
@@ -145,6 +144,7 @@ async def delete_product(product_id: Id, conn: Connection) -> Response:
     "/products/{product_id}/stock",
     response_model=schemas.StockResult,
     summary="Add or take stock; the change and its movement are one statement",
+    responses=declare(409),
 )
 async def change_stock(
     product_id: Id,
@@ -161,14 +161,14 @@ async def change_stock(
     except asyncpg.UniqueViolationError as exc:
         # The same key raced in from another request and won; its statement undid nothing of ours
         # because ours was undone whole. Answer the winner's result.
-        if exc.constraint_name != IDEMPOTENCY_CONSTRAINT or key is None:
+        if exc.constraint_name != IDEMPOTENCY_KEY_TAKEN or key is None:
             raise
         row = await sql.movement_by_key(conn, product_id=product_id, idempotency_key=key)
     if row is None:
         available = await sql.product_quantity(conn, product_id=product_id)
         if available is None:
             raise NotFound(f"product {product_id} does not exist")
-        raise Conflict(f"not enough stock: only {available} available, cannot take {-body.delta}")
+        raise Conflict(f"not enough stock: only {available} available, cannot take {-body.delta}", NOT_ENOUGH_STOCK)
     movement = schemas.Movement.model_validate(row)  # the row also says whether it was replayed
     if row["replayed"]:
         if (movement.delta, movement.reason) != (body.delta, body.reason):
@@ -215,11 +215,15 @@ async def list_categories(
     response_model=schemas.CategoryDetail,
     status_code=status.HTTP_201_CREATED,
     summary="Add a category",
+    responses=declare(409),
 )
 async def create_category(body: schemas.CategoryCreate, conn: Connection) -> schemas.CategoryDetail:
     row = await sql.insert_category(conn, name=body.name)
     if row is None:
-        raise Conflict(f"name: a category named {body.name!r} already exists (names are compared in any case)")
+        raise Conflict(
+            f"name: a category named {body.name!r} already exists (names are compared in any case)",
+            CATEGORY_NAME_TAKEN,
+        )
     return schemas.CategoryDetail(**row)
 
 
@@ -239,13 +243,10 @@ async def get_category(category_id: Id, conn: Connection) -> schemas.CategoryDet
     "/categories/{category_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Remove a category (409 while it has products)",
+    responses=declare(409),
 )
 async def delete_category(category_id: Id, conn: Connection) -> Response:
-    try:
-        deleted = await sql.delete_category(conn, category_id=category_id)
-    except asyncpg.ForeignKeyViolationError:
-        raise Conflict(f"category {category_id} still has products; move or delete them first") from None
-    if deleted is None:
+    if await sql.delete_category(conn, category_id=category_id) is None:
         raise NotFound(f"category {category_id} does not exist")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

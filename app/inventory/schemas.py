@@ -6,6 +6,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, field_validator, model_validator
 
+from app.params import BodyId
+
 ProductName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 CategoryName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Sku = Annotated[
@@ -16,7 +18,7 @@ Sku = Annotated[
 Quantity = Annotated[int, Field(ge=0, le=2**31 - 1)]
 Price = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2, description="At most two decimals.")]
 ReorderLevel = Annotated[int, Field(ge=0, le=2**31 - 1)]
-CategoryId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+CategoryId = BodyId
 Money = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 
 

@@ -11,6 +11,14 @@ where :after_name_key::text is null or c.name_key > :after_name_key
 order by c.name_key
 limit :page_size;
 
+-- name: category_by_id(category_id)^
+-- Returns one category, or nothing.
+select
+    c.id,
+    c.name
+from bookstore.categories as c
+where c.id = :category_id;
+
 -- name: category_id_by_name(name)$
 -- Returns the id of the category with this name, compared case-insensitively, or nothing.
 select c.id
@@ -32,4 +40,10 @@ from unnest(:names::text[]) as n (name)
 order by lower(n.name), n.name
 on conflict (name_key) do update
     set name = bookstore.categories.name
+returning id;
+
+-- name: delete_category(category_id)$
+-- Deletes a category without books and returns its id; one with books is a foreign-key error.
+delete from bookstore.categories
+where id = :category_id
 returning id;

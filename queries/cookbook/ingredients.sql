@@ -16,6 +16,14 @@ where
 order by i.name_key
 limit :page_size;
 
+-- name: ingredient_by_id(ingredient_id)^
+-- Returns one ingredient, or nothing.
+select
+    i.id,
+    i.name
+from cookbook.ingredients as i
+where i.id = :ingredient_id;
+
 -- name: insert_ingredient(name)^
 -- Inserts a new ingredient and returns it; a name taken in any case is a unique violation.
 insert into cookbook.ingredients (name)

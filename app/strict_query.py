@@ -1,0 +1,41 @@
+"""One rule for every operation: a query parameter the operation does not declare is a 422 naming it,
+never silently ignored (`?sort=title` would otherwise answer an unfiltered list)."""
+
+from fastapi import FastAPI, Request
+from fastapi.routing import iter_route_contexts
+
+from app.errors import Unprocessable
+
+_Declared = dict[object, frozenset[str]]
+
+
+def _declared(app: FastAPI) -> _Declared:
+    """Each route (as FastAPI hands it to the request) -> the query parameters its operation declares."""
+    paths = app.openapi()["paths"]
+    table: _Declared = {}
+    for context in iter_route_contexts(app.routes):
+        operations = paths.get(context.path_format or "", {})
+        names: set[str] = set()
+        for method in context.methods or ():
+            for parameter in operations.get(method.lower(), {}).get("parameters", []):
+                if parameter["in"] == "query":
+                    names.add(parameter["name"])
+        table[context.original_route] = frozenset(names)
+    return table
+
+
+async def reject_unknown_query(request: Request) -> None:
+    """App-wide dependency: 422 for a query parameter the matched operation does not declare."""
+    if not request.scope["query_string"]:
+        return
+    app: FastAPI = request.app
+    declared: _Declared | None = getattr(app.state, "declared_query", None)
+    if declared is None:
+        declared = app.state.declared_query = _declared(app)
+    allowed = declared.get(request.scope.get("route"))
+    if allowed is None:
+        return
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        known = ", ".join(sorted(allowed)) or "none"
+        raise Unprocessable(f"{', '.join(unknown)}: unknown query parameter (this operation takes: {known})")

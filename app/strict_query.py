@@ -6,11 +6,11 @@ from fastapi.routing import iter_route_contexts
 
 from app.errors import Unprocessable
 
-_Declared = dict[object, frozenset[str]]
+_Declared = dict[int, frozenset[str]]
 
 
 def _declared(app: FastAPI) -> _Declared:
-    """Each route (as FastAPI hands it to the request) -> the query parameters its operation declares."""
+    """id() of each route (as FastAPI hands it to the request) -> the query parameters its operation declares."""
     paths = app.openapi()["paths"]
     table: _Declared = {}
     for context in iter_route_contexts(app.routes):
@@ -20,7 +20,7 @@ def _declared(app: FastAPI) -> _Declared:
             for parameter in operations.get(method.lower(), {}).get("parameters", []):
                 if parameter["in"] == "query":
                     names.add(parameter["name"])
-        table[context.original_route] = frozenset(names)
+        table[id(context.original_route)] = frozenset(names)
     return table
 
 
@@ -32,7 +32,7 @@ async def reject_unknown_query(request: Request) -> None:
     declared: _Declared | None = getattr(app.state, "declared_query", None)
     if declared is None:
         declared = app.state.declared_query = _declared(app)
-    allowed = declared.get(request.scope.get("route"))
+    allowed = declared.get(id(request.scope.get("route")))
     if allowed is None:
         return
     unknown = sorted(set(request.query_params) - allowed)

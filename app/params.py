@@ -3,8 +3,11 @@ range is a 422 naming the field, never a database error."""
 
 from typing import Annotated, Any
 
+import re
+
 from fastapi import Path, Query
 from pydantic import Field
+from starlette.convertors import StringConvertor, register_url_convertor
 
 BIGINT_MAX = 2**63 - 1
 
@@ -22,3 +25,13 @@ def id_path(name: str) -> Any:
 
 FilterId = Annotated[int | None, Query(ge=1, le=BIGINT_MAX, description="Only rows that refer to this id.")]
 """An optional id filter in a query string."""
+
+
+def id_segment(*routes: str) -> str:
+    """A path convertor for an id segment beside static routes (`/recipes/search`): any segment but those
+    words, so `/recipes/abc` is a 422 naming the id while `PATCH /recipes/search` stays a 405.
+    Use as `/recipes/{recipe_id:<returned name>}`."""
+    name = "id_except_" + "_".join(routes)
+    words = "|".join(re.escape(route) for route in routes)
+    register_url_convertor(name, type(name, (StringConvertor,), {"regex": f"(?!(?:{words})$)[^/]+"})())
+    return name

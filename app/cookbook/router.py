@@ -16,7 +16,7 @@ from app.cookbook import schemas, sql
 from app.database import Connection
 from app.errors import NotFound, Unprocessable
 from app.pagination import Cursor, PageSize, decode_cursor, encode_cursor, linked_page, page_of
-from app.params import BIGINT_MAX, FilterId, Id
+from app.params import BIGINT_MAX, FilterId, Id, id_segment
 from app.queries import Connection as QueryConnection
 
 View = tuple[int, datetime]
@@ -31,8 +31,9 @@ router = APIRouter(
     lifespan=writer_lifespan("cookbook_views", lambda: BatchWriter[View]("cookbook recipe views", write_views))
 )
 
-# /recipes/search, /cookable and /popular are declared before /recipes/{recipe_id}: any other word there is
-# a 422 naming recipe_id, as a malformed id is in every domain.
+# /recipes/{recipe_id} takes any segment but these words (their own routes): a malformed id is a 422 naming
+# recipe_id, as in every domain, and another method on /recipes/search is a 405.
+RECIPE_ID = "{recipe_id:" + id_segment("search", "cookable", "popular") + "}"
 FilterIds = Annotated[list[int] | None, Query(max_length=20)]
 FilterName = Annotated[str | None, Query(min_length=1, max_length=100)]
 FilterNames = Annotated[list[str] | None, Query(max_length=20)]
@@ -112,26 +113,24 @@ async def _search(
     if use_driver:
         others = [r["ingredient_id"] for r in frequencies[1:]]
         found = await sql.recipes_by_ingredient_page(
-                conn,
-                driver_id=rarest["ingredient_id"],
-                other_ids=others,
-                category_id=category_id,
-                after_id=after_id,
-                page_size=page_size + 1,
-            )
+            conn,
+            driver_id=rarest["ingredient_id"],
+            other_ids=others,
+            category_id=category_id,
+            after_id=after_id,
+            page_size=page_size + 1,
+        )
     else:
         found = await sql.recipes_page(
-                conn, category_id=category_id, ingredient_ids=wanted, after_id=after_id, page_size=page_size + 1
-            )
+            conn, category_id=category_id, ingredient_ids=wanted, after_id=after_id, page_size=page_size + 1
+        )
     page, more = page_of(found, page_size)
     return schemas.RecipeList(
         recipes=[_summary(r) for r in page], next_cursor=encode_cursor([page[-1]["id"]]) if more else None
     )
 
 
-@router.get(
-    "/recipes/search", response_model=schemas.RecipeList, summary="Search recipes by category and ingredients"
-)
+@router.get("/recipes/search", response_model=schemas.RecipeList, summary="Search recipes by category and ingredients")
 async def search_recipes(
     conn: Connection,
     category_id: FilterId = None,
@@ -179,20 +178,18 @@ async def cookable_recipes(
         found = await sql.ingredients_by_names(conn, names=names)
         ids = list(dict.fromkeys(ids + [r["id"] for r in found]))
     found_rows = await sql.cookable_page(
-            conn,
-            have_ids=ids,
-            max_missing=max_missing,
-            after_missing=after[0] if after else None,
-            after_views=after[1] if after else None,
-            after_id=after[2] if after else None,
-            page_size=page_size + 1,
-        )
+        conn,
+        have_ids=ids,
+        max_missing=max_missing,
+        after_missing=after[0] if after else None,
+        after_views=after[1] if after else None,
+        after_id=after[2] if after else None,
+        page_size=page_size + 1,
+    )
     page, more = page_of(found_rows, page_size)
     last = page[-1] if page else None
     return schemas.CookableList(
-        recipes=[
-            schemas.CookableRecipe.model_validate({**r, "missing": json.loads(r["missing"])}) for r in page
-        ],
+        recipes=[schemas.CookableRecipe.model_validate({**r, "missing": json.loads(r["missing"])}) for r in page],
         next_cursor=encode_cursor([last["missing_count"], last["view_count"], last["id"]]) if more and last else None,
     )
 
@@ -203,19 +200,17 @@ async def popular_recipes(
 ) -> list[schemas.RecipeSummary]:
     after = decode_cursor(cursor, (int, int))
     found = await sql.popular_page(
-            conn,
-            after_views=after[0] if after else None,
-            after_id=after[1] if after else None,
-            page_size=page_size + 1,
-        )
+        conn,
+        after_views=after[0] if after else None,
+        after_id=after[1] if after else None,
+        page_size=page_size + 1,
+    )
     page = linked_page(request, response, found, page_size, ("view_count", "id"))
     return [_summary(r) for r in page]
 
 
-@router.get("/recipes/{recipe_id}", response_model=schemas.Recipe, summary="One recipe (counts one view)")
-async def get_recipe(
-    recipe_id: Id, request: Request, background: BackgroundTasks, conn: Connection
-) -> schemas.Recipe:
+@router.get(f"/recipes/{RECIPE_ID}", response_model=schemas.Recipe, summary="One recipe (counts one view)")
+async def get_recipe(recipe_id: Id, request: Request, background: BackgroundTasks, conn: Connection) -> schemas.Recipe:
     row = await sql.recipe_by_id(conn, recipe_id=recipe_id)
     if row is None:
         raise NotFound(f"recipe {recipe_id} does not exist")
@@ -280,15 +275,13 @@ async def create_recipe(body: schemas.RecipeCreate, conn: Connection) -> schemas
     return await _create(body, conn)
 
 
-@router.post(
-    "/recipes/", response_model=schemas.Recipe, status_code=status.HTTP_201_CREATED, include_in_schema=False
-)
+@router.post("/recipes/", response_model=schemas.Recipe, status_code=status.HTTP_201_CREATED, include_in_schema=False)
 async def create_recipe_slash(body: schemas.RecipeCreate, conn: Connection) -> schemas.Recipe:
     """The same as POST /recipes: older clients post to the path with a trailing slash (no redirect)."""
     return await _create(body, conn)
 
 
-@router.patch("/recipes/{recipe_id}", response_model=schemas.Recipe, summary="Change some fields of a recipe")
+@router.patch(f"/recipes/{RECIPE_ID}", response_model=schemas.Recipe, summary="Change some fields of a recipe")
 async def update_recipe(recipe_id: Id, body: schemas.RecipeUpdate, conn: Connection) -> schemas.Recipe:
     changes: dict[str, Any] = body.changes()
     lines = body.ingredient_lines()
@@ -303,7 +296,7 @@ async def update_recipe(recipe_id: Id, body: schemas.RecipeUpdate, conn: Connect
     return _recipe(row)
 
 
-@router.delete("/recipes/{recipe_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a recipe")
+@router.delete(f"/recipes/{RECIPE_ID}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a recipe")
 async def delete_recipe(recipe_id: Id, conn: Connection) -> Response:
     if await sql.delete_recipe(conn, recipe_id=recipe_id) is None:
         raise NotFound(f"recipe {recipe_id} does not exist")
@@ -316,13 +309,19 @@ names.add_get(
 )
 names.add_create(router, "/ingredients", "ingredient", sql.insert_ingredient, max_length=100)
 names.add_delete(
-    router, "/ingredients", "ingredient",
-    lambda conn, item_id: sql.delete_ingredient(conn, ingredient_id=item_id), "while a recipe uses it",
+    router,
+    "/ingredients",
+    "ingredient",
+    lambda conn, item_id: sql.delete_ingredient(conn, ingredient_id=item_id),
+    "while a recipe uses it",
 )
 names.add_list(router, "/categories", "categories", sql.categories_page)
 names.add_get(router, "/categories", "category", lambda conn, item_id: sql.category_by_id(conn, category_id=item_id))
 names.add_create(router, "/categories", "category", sql.insert_category, max_length=100)
 names.add_delete(
-    router, "/categories", "category",
-    lambda conn, item_id: sql.delete_category(conn, category_id=item_id), "while it has recipes",
+    router,
+    "/categories",
+    "category",
+    lambda conn, item_id: sql.delete_category(conn, category_id=item_id),
+    "while it has recipes",
 )

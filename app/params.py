@@ -1,9 +1,8 @@
 """Path, query and body id types every domain's routes share: ids are positive bigints, so an id out of
 range is a 422 naming the field, never a database error."""
 
-from typing import Annotated, Any
-
 import re
+from typing import Annotated, Any
 
 from fastapi import Path, Query
 from pydantic import Field

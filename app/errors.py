@@ -19,6 +19,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.validation import malformed_json_detail, unparsed_body
+
 log = logging.getLogger(__name__)
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -108,10 +110,11 @@ class ErrorBody(BaseModel):
 
 
 ERROR_DESCRIPTIONS = {
-    400: "Bad request: a cursor not issued by this API, or a body that is not JSON",
+    400: "Bad request: a cursor not issued by this API, or malformed JSON (line and column named)",
     404: "The row the path names does not exist",
     409: "Conflict with the stored data (a name or key taken, a row still in use, not enough stock)",
     413: "Request body too large",
+    415: "Request body is not application/json",
     422: "Invalid or unknown parameter or field, named in `detail`",
     502: "An upstream service failed",
     503: "Database unavailable or overloaded; retry after `Retry-After` seconds",
@@ -227,8 +230,17 @@ def install_error_handlers(app: FastAPI, domain_answers: ConstraintErrors | None
         return _error(503, UNAVAILABLE_DETAIL)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()]
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        found = list(exc.errors())
+        malformed = next((e for e in found if e.get("type") == "json_invalid"), None)
+        if malformed is not None:
+            return _error(400, malformed_json_detail(malformed, exc.body))
+        if unparsed_body(found):
+            media = request.headers.get("content-type") or "none given"
+            return _error(415, f"request body must be application/json (Content-Type: {media})")
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()
+        ]
         return _error(422, _validation_message(exc), errors=errors)
 
     @app.exception_handler(StarletteHTTPException)

@@ -23,6 +23,7 @@ from app.errors import install_error_handlers, request_id
 from app.methods import MethodSemantics, method_not_allowed
 from app.settings import DomainSettings, Settings, get_settings
 from app.strict_query import reject_unknown_query
+from app.validation import reject_nul_characters
 
 log = logging.getLogger(__name__)
 requests_log = logging.getLogger("app.requests")
@@ -148,7 +149,7 @@ def create_app(settings: Settings | None = None, *domain_settings: DomainSetting
         lifespan=lifespan,
         swagger_ui_parameters={"validatorUrl": None},  # no call to swagger.io's validator
         generate_unique_id_function=openapi.operation_id,
-        dependencies=[Depends(reject_unknown_query)],
+        dependencies=[Depends(reject_unknown_query), Depends(reject_nul_characters)],
     )
     openapi.install(app)
     app.state.settings = settings

@@ -4,7 +4,7 @@
 Errors are derived once here from what an operation takes, so no domain lists them:
 - 422 on every operation (an invalid or unknown parameter, app/strict_query.py);
 - 404 when the path names a row; 400 when it takes a cursor or a body (a cursor not issued by the
-  API, malformed JSON); 413 when it takes a body;
+  API, malformed JSON); 413 and 415 (not application/json) when it takes a body;
 - 503 (with Retry-After) when the handler takes a database connection.
 A handler that can answer anything else (a 409 from a unique key, a row in use or a rule of the
 data; a 502 or 504 from another service; a 503 from a connection it borrows itself) declares it in
@@ -61,7 +61,7 @@ def _derived_errors(operation: dict[str, Any], route: RouteContext) -> set[int]:
     if body or any(p["in"] == "query" and p["name"] == "cursor" for p in parameters):
         statuses.add(400)
     if body:
-        statuses.add(413)
+        statuses |= {413, 415}
     if route.endpoint is not None and _takes_connection(route.endpoint):
         statuses.add(503)
     return statuses

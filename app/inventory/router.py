@@ -164,6 +164,10 @@ async def change_stock(
         if exc.constraint_name != IDEMPOTENCY_KEY_TAKEN or key is None:
             raise
         row = await sql.movement_by_key(conn, product_id=product_id, idempotency_key=key)
+    except asyncpg.NumericValueOutOfRangeError:
+        raise Unprocessable(
+            f"delta: the quantity after this change would exceed the largest stock of {schemas.QUANTITY_MAX:,}"
+        ) from None
     if row is None:
         available = await sql.product_quantity(conn, product_id=product_id)
         if available is None:

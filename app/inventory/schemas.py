@@ -15,7 +15,8 @@ Sku = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$"),
     Field(description="1 to 64 letters, digits, hyphens, underscores or dots; unique whatever the case."),
 ]
-Quantity = Annotated[int, Field(ge=0, le=2**31 - 1)]
+QUANTITY_MAX = 2**31 - 1  # the integer column
+Quantity = Annotated[int, Field(ge=0, le=QUANTITY_MAX)]
 Price = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2, description="At most two decimals.")]
 ReorderLevel = Annotated[int, Field(ge=0, le=2**31 - 1)]
 CategoryId = BodyId

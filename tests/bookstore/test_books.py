@@ -74,11 +74,11 @@ async def test_bad_book_is_422_naming_the_field(
     assert (await client.get("/bookstore/books")).json() == []
 
 
-async def test_malformed_json_is_422(client: httpx.AsyncClient) -> None:
+async def test_malformed_json_is_400_naming_line_and_column(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/bookstore/books", content=b"{not json", headers={"content-type": "application/json"}
     )
-    assert_error(response, 422, "json")
+    assert_error(response, 400, "json", "line 1, column 2")
 
 
 async def test_duplicate_isbn_is_409_and_nothing_half_written(client: httpx.AsyncClient) -> None:

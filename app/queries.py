@@ -6,6 +6,7 @@ cache, passing the parameters in the order aiosql numbered them. `statement()` c
 import, so a `.sql` file edited without regenerating stops the app at start-up, naming the query.
 """
 
+import re
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -42,7 +43,8 @@ def load_queries(queries_dir: Path = QUERIES_DIR) -> Any:
 
 
 def statement(namespace: str, name: str, params: tuple[str, ...]) -> str:
-    """The SQL of `namespace.name` as aiosql loaded it, after checking its $1..$n are `params` in order."""
+    """The SQL of `namespace.name` as aiosql loaded it, headed by its name (named_sql), after checking its
+    $1..$n are `params` in order."""
     try:
         loaded = getattr(getattr(queries, namespace), name)
     except AttributeError:
@@ -55,7 +57,29 @@ def statement(namespace: str, name: str, params: tuple[str, ...]) -> str:
             f"query {namespace}.{name} now takes {numbered}, the generated code passes {params}: run scripts/codegen"
         )
     sql: str = loaded.sql
-    return sql
+    return named_sql(f"{namespace}.{name}", sql)
+
+
+_FIRST_KEYWORD = re.compile(r"\s*[A-Za-z]+(?=\s)")
+_NAMED = re.compile(r"\s*(?:[A-Za-z]+\s+)?/\* catalog: ([A-Za-z0-9_.]+) \*/")
+
+
+def named_sql(qualified_name: str, sql: str) -> str:
+    """`sql` with its query name as a comment right after the first keyword (`select /* catalog:
+    bookstore.books_page */ ...`): pg_stat_statements keeps a statement's text from its first keyword
+    (a leading comment is dropped) and pg_stat_activity cuts it at 1 kB (a trailing one is lost). Fixed
+    per query, so asyncpg's statement cache and the server's plans are unaffected (docs/operating.md)."""
+    comment = f"/* catalog: {qualified_name} */"
+    keyword = _FIRST_KEYWORD.match(sql)
+    if keyword is None:
+        return f"{comment} {sql}"
+    return f"{keyword.group()} {comment}{sql[keyword.end() :]}"
+
+
+def query_name(sql: str) -> str | None:
+    """The query name named_sql put at the head of a statement's text, or None for a statement not ours."""
+    found = _NAMED.match(sql)
+    return found.group(1) if found else None
 
 
 def affected_rows(status: str) -> int:

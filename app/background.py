@@ -10,12 +10,15 @@ shutdown deadline passes, and what is dropped then is logged with its count.
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Generic, TypeVar, cast
 
 import asyncpg
 from fastapi import FastAPI
+
+from app import metrics
 
 log = logging.getLogger(__name__)
 
@@ -49,13 +52,23 @@ class BatchWriter(Generic[Item]):
         if len(self._items) > self._max_items:
             excess = len(self._items) - self._max_items
             del self._items[:excess]
-            self.dropped += excess
+            self._count_dropped(excess)
             log.error("%s: queue full, dropped the %d oldest items", self.name, excess)
         self._idle.clear()
         self._wake.set()
 
+    @property
+    def queued(self) -> int:
+        """Items queued and not yet written."""
+        return len(self._items)
+
+    def _count_dropped(self, count: int) -> None:
+        self.dropped += count
+        metrics.WRITER_DROPPED.labels(self.name).inc(count)
+
     def start(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
+        metrics.track_writer(self)
         self._task = asyncio.create_task(self._run(), name=f"batch writer: {self.name}")
 
     async def drained(self) -> None:
@@ -73,7 +86,7 @@ class BatchWriter(Generic[Item]):
         except TimeoutError:
             self._task.cancel()
             lost = len(self._items)
-            self.dropped += lost
+            self._count_dropped(lost)
             log.error("%s: shutdown deadline of %gs passed; %d queued items not written", self.name, timeout, lost)
 
     async def _run(self) -> None:
@@ -93,11 +106,14 @@ class BatchWriter(Generic[Item]):
         """Write one batch, retrying while the database is unavailable."""
         assert self._pool is not None
         attempt = 0
+        started = time.perf_counter()
         while True:
             try:
                 async with self._pool.acquire() as conn:
                     await self._flush(cast(asyncpg.Connection, conn), batch)
                 self.written += len(batch)
+                metrics.WRITER_WRITTEN.labels(self.name).inc(len(batch))
+                metrics.WRITER_FLUSH.labels(self.name).observe(time.perf_counter() - started)
                 return
             except (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError):
                 # The batch itself is bad: retrying cannot help. Write the good items one by one.
@@ -116,8 +132,9 @@ class BatchWriter(Generic[Item]):
                 try:
                     await self._flush(cast(asyncpg.Connection, conn), [item])
                     self.written += 1
+                    metrics.WRITER_WRITTEN.labels(self.name).inc()
                 except (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError):
-                    self.dropped += 1
+                    self._count_dropped(1)
                     log.exception("%s: item refused by the database and dropped: %r", self.name, item)
 
 
@@ -136,5 +153,6 @@ def writer_lifespan(
             yield
         finally:
             await writer.stop(app.state.settings.background_drain_seconds)
+            metrics.untrack_writer(writer)
 
     return lifespan

@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import importlib.util
+import logging.config
 import sys
 from collections.abc import Awaitable, Callable
 
@@ -10,6 +11,7 @@ import asyncpg
 
 from app import migrations, roles
 from app.database_admin import resolve_database_url
+from app.logs import uvicorn_log_config
 from app.seeding import print_progress, seed_demo_if_empty, seed_modules
 from app.settings import Settings, get_settings
 
@@ -88,17 +90,17 @@ def _dba(settings: Settings, command: str, live: bool = False, psql_args: list[s
     return 0
 
 
-async def prepare_for_serving(settings: Settings) -> str:
+async def prepare_for_serving(settings: Settings, tell: Callable[[str], None] = say) -> str:
     """Resolve the database, apply migrations, load demo data into empty domains, set up the app role;
     returns the URL to serve with (as the app role when it could be set up)."""
     url = await resolve_database_url(settings)
     conn = await asyncpg.connect(url)
     try:
         applied = await migrations.migrate(conn, settings.schema_dir)
-        say(f"applied {', '.join(applied)}" if applied else "schema is up to date")
+        tell(f"applied {', '.join(applied)}" if applied else "schema is up to date")
         loaded = await seed_demo_if_empty(conn, settings)
         if loaded:
-            say(f"demo data loaded for {', '.join(loaded)}")
+            tell(f"demo data loaded for {', '.join(loaded)}")
         if await roles.ensure_app_role(conn, settings):
             return roles.serving_url(url, settings)
     finally:
@@ -110,14 +112,18 @@ def serve(settings: Settings, seed: bool, workers: int | None = None) -> int:
     """Migrate and seed (unless told not to), then serve with --workers or WEB_CONCURRENCY processes (app/serving.py)."""
     from app import serving
 
+    tell: Callable[[str], None] = say
+    if settings.log_format == "json":  # its messages are log records too: one JSON object per line
+        logging.config.dictConfig(uvicorn_log_config(settings))
+        tell = logging.getLogger("app.serve").info
     if seed:
-        url = asyncio.run(prepare_for_serving(settings))
+        url = asyncio.run(prepare_for_serving(settings, tell))
     else:
         url = asyncio.run(resolve_database_url(settings))
     try:
-        return serving.run(settings, url, workers or settings.web_concurrency, say)
+        return serving.run(settings, url, workers or settings.web_concurrency, tell)
     except serving.ServeError as exc:
-        say(f"cannot serve: {exc}")
+        tell(f"cannot serve: {exc}")
         return 1
 
 
@@ -149,6 +155,17 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     commands.add_parser("psql", help="open psql on the app's database; arguments after `psql` go to psql")
     commands.add_parser("url", help="print the connection URL of the app's database")
 
+    stats_cmd = commands.add_parser(
+        "stats", help="each named query's production figures (pg_stat_statements) beside its plan budget"
+    )
+    stats_cmd.add_argument(
+        "--format", choices=("text", "markdown", "json"), default="text", help="output format (default text)"
+    )
+    stats_cmd.add_argument("--reset", action="store_true", help="then reset the statistics of the app's database")
+    stats_cmd.add_argument(
+        "--min-calls", type=_positive, default=10, metavar="N", help="judge queries with at least N calls (default 10)"
+    )
+
     seed_cmd = commands.add_parser("seed", help="load demo or synthetic data")
     seed_cmd.add_argument("--demo", action="store_true", help="load each domain's demo data where it is empty")
     seed_cmd.add_argument("--replace", action="store_true", help="delete a domain's data before a synthetic load")
@@ -179,6 +196,10 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_with_connection(settings, lambda c: _migrate(c, settings, args.status)))
         if args.command == "seed":
             return asyncio.run(_with_connection(settings, lambda c: _seed(c, settings, args)))
+        if args.command == "stats":
+            from app import stats
+
+            return asyncio.run(stats.command(settings, args.format, args.reset, args.min_calls))
         if args.command in ("lint-schema", "url"):
             return _dba(settings, args.command, live=getattr(args, "live", False))
         if args.command in ("codegen", "verify"):

@@ -11,7 +11,9 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 from fastapi import Depends, Request
 
+from app import tracing
 from app.errors import DATABASE_UNAVAILABLE, UNAVAILABLE_DETAIL, ServiceUnavailable
+from app.metrics import TimedConnection, waiting_for
 from app.settings import Settings
 
 EMBEDDED_DATABASE = "catalog"
@@ -74,6 +76,7 @@ async def create_pool(url: str, settings: Settings) -> asyncpg.Pool:
         server_settings=startup_settings(settings),
         init=prepare_connection,
         reset=keep_session,
+        connection_class=TimedConnection if settings.times_statements or tracing.tracer else asyncpg.Connection,
     )
     assert pool is not None
     return pool
@@ -87,7 +90,11 @@ async def _acquire(request: Request) -> tuple[asyncpg.Pool, PoolConnectionProxy]
     # With an idle connection in the pool nothing can be waited for: no timeout machinery then (asyncpg
     # wraps a timed acquire, and the release after it, in asyncio.timeout: about 3% of a cheap request).
     try:
-        conn = await pool.acquire(timeout=None if pool.get_idle_size() else timeout)
+        if pool.get_idle_size():
+            conn = await pool.acquire()
+        else:
+            with waiting_for(pool):
+                conn = await pool.acquire(timeout=timeout)
     except TimeoutError as exc:
         raise ServiceUnavailable(
             f"no database connection became free within {timeout:g}s; the service is overloaded, retry later"

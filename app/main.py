@@ -1,26 +1,31 @@
 """The FastAPI application: lifespan (pool), error handlers, health, one router per domain, and the
 request guard (a request id on every answer, the body size limit, Retry-After on 503s)."""
 
+import asyncio
 import gc
 import json
 import logging
 import os
 import re
+import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
+from typing import Any
 
-from fastapi import Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import health, openapi
+from app import health, logs, metrics, openapi, tracing
 from app.database import create_pool
 from app.database_admin import resolve_database_url
 from app.domains import domain_constraint_errors, domain_module, enabled_domains
 from app.errors import install_error_handlers, request_id
 from app.methods import MethodSemantics, method_not_allowed
+from app.metrics import RequestTiming, request_timing
 from app.settings import DomainSettings, Settings, get_settings
 from app.strict_query import reject_unknown_query
 from app.validation import reject_nul_characters
@@ -28,24 +33,39 @@ from app.validation import reject_nul_characters
 log = logging.getLogger(__name__)
 requests_log = logging.getLogger("app.requests")
 
+PRIMARY_SERVER = "primary"  # the pool's label in /metrics
 _CLIENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 class RequestGuard:
     """Pure ASGI middleware, once per request: an id (the client's X-Request-ID when it is sane, else a
     new one) in the answer's header, the error body and the error's log line; a 413 for a body over
-    `max_body_bytes` (by Content-Length at once, else as soon as the chunks read pass it); and
-    Retry-After on every 503."""
+    `max_body_bytes` (by Content-Length at once, else as soon as the chunks read pass it); Retry-After on
+    every 503; and, once the answer is sent, its metrics and access record (app/metrics.py, app/logs.py)."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int, retry_after: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_bytes: int,
+        retry_after: int,
+        metrics: bool = False,
+        access_json: bool = False,
+        route_templates: dict[int, str] | None = None,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.retry_after = retry_after
+        self.metrics = metrics
+        self.access_json = access_json
+        # id(route) -> its full path template: FastAPI's scope["route"] is the included router's own
+        # route, whose path lacks the prefix it was included under.
+        self.route_templates = route_templates if route_templates is not None else {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = time.perf_counter()
         given, length = b"", b""
         for name, value in scope["headers"]:  # names are lower-case in ASGI; one pass, no Headers object
             if name == b"x-request-id" and not given:
@@ -55,11 +75,14 @@ class RequestGuard:
         client_id = given.decode("latin-1")
         rid = client_id if _CLIENT_ID.fullmatch(client_id) else os.urandom(16).hex()
         request_id.set(rid)  # each request runs in its own task, so its own context
+        timing = RequestTiming()
+        request_timing.set(timing)
         id_header = (b"x-request-id", rid.encode())
         status = 0
+        answered = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answered
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message["headers"] = [*message.get("headers", ()), id_header]
@@ -68,6 +91,9 @@ class RequestGuard:
                     if "retry-after" not in answer:
                         answer["Retry-After"] = str(self.retry_after)
             await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False) and not answered:
+                answered = True  # background tasks run after this: they are not the request's time
+                self._answered(scope, status, time.perf_counter() - started, timing.database, span)
 
         limit = self.max_body_bytes
         too_large = f"request body is larger than the limit of {limit:,} bytes"
@@ -75,24 +101,45 @@ class RequestGuard:
             declared = int(length or b"0")
         except ValueError:
             declared = 0
-        if declared > limit:
-            await self._reject(send_with_id, too_large)
-        else:
-            read = 0
+        read = 0
 
-            async def counted_receive() -> Message:
-                nonlocal read
-                message = await receive()
-                if message["type"] == "http.request":
-                    read += len(message.get("body", b""))
-                    if read > limit:
-                        raise HTTPException(413, too_large)  # FastAPI passes it on to app/errors.py
-                return message
+        async def counted_receive() -> Message:
+            nonlocal read
+            message = await receive()
+            if message["type"] == "http.request":
+                read += len(message.get("body", b""))
+                if read > limit:
+                    raise HTTPException(413, too_large)  # FastAPI passes it on to app/errors.py
+            return message
 
-            await self.app(scope, counted_receive, send_with_id)
-        if status >= 400:
+        traced = nullcontext() if tracing.tracer is None else tracing.request_span(scope["method"], scope["path"])
+        with traced as span:  # send_with_id reads it
+            try:
+                if declared > limit:
+                    await self._reject(send_with_id, too_large)
+                else:
+                    await self.app(scope, counted_receive, send_with_id)
+            except Exception:
+                if not answered:  # Starlette's outermost middleware answers 500
+                    answered, status = True, 500
+                    self._answered(scope, status, time.perf_counter() - started, timing.database, span)
+                raise
+        if status >= 400 and not self.access_json:
             level = logging.WARNING if status >= 500 else logging.INFO
             requests_log.log(level, "%s %s -> %d request_id=%s", scope["method"], scope["path"], status, rid)
+
+    def _answered(self, scope: Scope, status: int, seconds: float, database_seconds: float, span: Any) -> None:
+        matched = scope.get("route")
+        route = self.route_templates.get(id(matched)) or getattr(matched, "path", None) or metrics.UNMATCHED_ROUTE
+        if span is not None:
+            tracing.answered(span, scope["method"], route, status)
+        if self.metrics:
+            metrics.observe_request(scope["method"], route, status, seconds, database_seconds)
+        if self.access_json:
+            client = scope.get("client")
+            logs.log_access(
+                scope["method"], route, scope["path"], status, seconds, database_seconds, client[0] if client else None
+            )
 
     @staticmethod
     async def _reject(send: Send, detail: str) -> None:
@@ -105,16 +152,6 @@ class RequestGuard:
             }
         )
         await send({"type": "http.response.body", "body": body})
-
-
-def _log_to_stderr() -> None:
-    """Let the app's INFO lines (an error answer and its request id) reach stderr when nothing else is set up."""
-    app_log = logging.getLogger("app")
-    if not logging.getLogger().handlers and not app_log.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(levelname)s:     [%(name)s] %(message)s"))
-        app_log.addHandler(handler)
-        app_log.setLevel(logging.INFO)
 
 
 def freeze_startup_objects() -> None:
@@ -130,11 +167,21 @@ def freeze_startup_objects() -> None:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     url = settings.app_database_url or await resolve_database_url(settings)
+    tracing.configure_from_environment()
     app.state.pool = await create_pool(url, settings)
+    refreshing = None
+    if settings.metrics:
+        metrics.track_pool(PRIMARY_SERVER, app.state.pool)
+        refreshing = asyncio.create_task(metrics.refresh_loop(), name="metrics refresh")
     freeze_startup_objects()
     try:
         yield
     finally:
+        if refreshing is not None:
+            refreshing.cancel()
+            metrics.untrack_pool(PRIMARY_SERVER)
+            metrics.process_exit()
+        tracing.flush()
         await app.state.pool.close()
         gc.unfreeze()  # an app built again in this process (tests) must not pin this one's objects
 
@@ -158,11 +205,26 @@ def create_app(settings: Settings | None = None, *domain_settings: DomainSetting
     install_error_handlers(app, domain_constraint_errors(domains))
     app.add_exception_handler(405, method_not_allowed)
     app.add_middleware(MethodSemantics)
-    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, retry_after=settings.retry_after_seconds)
-    _log_to_stderr()
-    app.include_router(health.router)
+    templates: dict[int, str] = {}
+    app.add_middleware(
+        RequestGuard,
+        max_body_bytes=settings.max_body_bytes,
+        retry_after=settings.retry_after_seconds,
+        metrics=settings.metrics,
+        access_json=settings.log_format == "json" and settings.access_log,
+        route_templates=templates,
+    )
+    logs.log_to_stderr(settings)
+
+    def include(router: APIRouter, prefix: str = "", **options: Any) -> None:
+        app.include_router(router, prefix=prefix, **options)
+        templates.update({id(route): prefix + route.path for route in router.routes if isinstance(route, APIRoute)})
+
+    include(health.router)
+    if settings.metrics:
+        include(metrics.router)
     for domain in domains:
         module = domain_module(domain, "router")
         assert module is not None
-        app.include_router(module.router, prefix=f"/{domain}", tags=[domain])
+        include(module.router, prefix=f"/{domain}", tags=[domain])
     return app

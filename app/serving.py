@@ -18,8 +18,11 @@ import asyncio
 import os
 import socket
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import asyncpg
 import uvicorn
@@ -28,6 +31,8 @@ from uvicorn.supervisors import Multiprocess
 
 from app.core import sql
 from app.database import session_settings, startup_settings
+from app.logs import uvicorn_access_log, uvicorn_log_config
+from app.metrics import MULTIPROC_ENV
 from app.settings import Settings
 
 WORKER_SETTINGS_ENV = "CATALOG_WORKER_SETTINGS"  # the master's settings, as JSON, for the spawned workers
@@ -199,16 +204,49 @@ def run(settings: Settings, url: str, workers: int, say: Callable[[str], None]) 
         port_reservation(settings.host, settings.port) if balanced else listening_socket(settings.host, settings.port)
     )
     say(f"serving on http://{settings.host}:{sock.getsockname()[1]} (OpenAPI at /docs); Ctrl-C stops")
+    log_config, access_log = uvicorn_log_config(settings), uvicorn_access_log(settings)
     try:
         if workers == 1:
             from app.main import create_app
 
-            config = uvicorn.Config(create_app(served), log_level="info")
+            config = uvicorn.Config(create_app(served), log_level="info", log_config=log_config, access_log=access_log)
             uvicorn.Server(config).run(sockets=[sock])
         else:
             os.environ[WORKER_SETTINGS_ENV] = served.model_dump_json()
-            config = uvicorn.Config("app.serving:worker_app", factory=True, workers=workers, log_level="info")
-            Multiprocess(config, sockets=[sock]).run()
+            config = uvicorn.Config(
+                "app.serving:worker_app",
+                factory=True,
+                workers=workers,
+                log_level="info",
+                log_config=log_config,
+                access_log=access_log,
+            )
+            with metrics_directory(settings.metrics):
+                Multiprocess(config, sockets=[sock]).run()
     finally:
         sock.close()
     return 0
+
+
+@contextmanager
+def metrics_directory(wanted: bool) -> Iterator[None]:
+    """PROMETHEUS_MULTIPROC_DIR for the workers (prometheus-client's multiprocess mode, app/metrics.py):
+    the one given, emptied of a previous run's files, else a new temporary folder removed at the end.
+    Workers are spawned (fresh interpreters), so they load prometheus-client with it already set."""
+    if not wanted:
+        yield
+        return
+    given = os.environ.get(MULTIPROC_ENV)
+    if given:
+        folder = Path(given)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="catalog-metrics-") as folder_name:
+        os.environ[MULTIPROC_ENV] = folder_name
+        try:
+            yield
+        finally:
+            del os.environ[MULTIPROC_ENV]

@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -63,8 +63,21 @@ class Settings(BaseSettings):
     catalog_domains: str | None = Field(
         default=None, description="Comma-separated domains to mount; unset means every domain that exists."
     )
+    metrics: bool = Field(
+        default=True,
+        description="Serve /metrics and time requests and statements (docs/operating.md); off (METRICS=off) for a bench comparison.",
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="text: readable lines; json: one JSON object per line (docs/operating.md)."
+    )
+    access_log: bool = Field(default=True, description="One line per answered request (ACCESS_LOG=off: none).")
     queries_dir: Path = ROOT / "queries"
     schema_dir: Path = ROOT / "schema"
+
+    @property
+    def times_statements(self) -> bool:
+        """Whether requests' database time is measured: for /metrics or for the JSON access log."""
+        return self.metrics or (self.log_format == "json" and self.access_log)
 
     def domain_filter(self) -> set[str] | None:
         """The domains asked for by CATALOG_DOMAINS, or None for all of them."""

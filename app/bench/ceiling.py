@@ -60,7 +60,7 @@ class Ceiling:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.settings = Settings(database_url=url)
+        self.settings = Settings(database_url=url, metrics=False)  # bare asyncpg connections, no timing
         self.pool: asyncpg.Pool | None = None
         self.writers: list[BatchWriter[Any]] = []
         self.routes: Routes = {}

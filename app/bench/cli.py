@@ -26,20 +26,34 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, help="seconds per run (default 5, quick 3)")
     parser.add_argument("--rounds", type=int, help="interleaved rounds (default 3, quick 1)")
     parser.add_argument("--connections", type=int, default=16, help="wrk keep-alive connections (default 16)")
+    parser.add_argument(
+        "--against",
+        choices=("ceiling", "metrics-off"),
+        default="ceiling",
+        help="the second server: the bare ceiling (default), or the app with METRICS=off (what metrics cost)",
+    )
     return parser.parse_args(argv)
 
 
-def measure(rows: list[report.Row], app_url: str, ceiling_url: str, seconds: float, rounds: int, connections: int) -> None:
+def measure(
+    rows: list[report.Row],
+    app_url: str,
+    ceiling_url: str,
+    seconds: float,
+    rounds: int,
+    connections: int,
+    against: str = "ceiling",
+) -> None:
     for row in rows:  # warm-up: caches of PostgreSQL and both processes
         wrk.run(app_url, row.case, 1, connections)
         wrk.run(ceiling_url, row.case, 1, connections)
     for round_number in range(rounds):
         for row in rows:
-            order = [("app", app_url), ("ceiling", ceiling_url)]
+            order = [("app", app_url), (against, ceiling_url)]
             for which, url in order if round_number % 2 == 0 else reversed(order):
                 result = wrk.run(url, row.case, seconds, connections)
                 (row.app if which == "app" else row.ceiling).append(result)
-                print(f"  round {round_number + 1}/{rounds} {which:7} {row.case.domain}: {row.case.name}: "
+                print(f"  round {round_number + 1}/{rounds} {which:11} {row.case.domain}: {row.case.name}: "
                       f"{result.requests_per_second:,.0f} req/s, p50 {result.p50_ms:.2f} ms"
                       + (f", {result.errors} errors" if result.errors else ""), flush=True)
 
@@ -82,10 +96,14 @@ def main(argv: list[str] | None = None) -> int:
     rows = [report.Row(case) for case in chosen]
     logs = ROOT / "reports" / "bench-logs"
     print(f"bench: {len(rows)} cases, {rounds} round(s) of {seconds:g} s, {args.connections} connections", flush=True)
-    with serving("app", url, logs) as app_url, serving("ceiling", url, logs) as ceiling_url:
-        measure(rows, app_url, ceiling_url, seconds, rounds, args.connections)
+    if args.against == "ceiling":
+        second, against = serving("ceiling", url, logs), "ceiling"
+    else:
+        second, against = serving("app", url, logs, {"METRICS": "off"}), "METRICS=off"
+    with serving("app", url, logs) as app_url, second as ceiling_url:
+        measure(rows, app_url, ceiling_url, seconds, rounds, args.connections, against)
     sizes = by_size(modules, args.case, seconds, args.connections) if args.sizes else {}
     run_settings: dict[str, object] = {"rounds": rounds, "seconds": seconds, "connections": args.connections}
-    report.write(ROOT / "reports", rows, run_settings, sizes)
+    report.write(ROOT / "reports", rows, run_settings, sizes, against)
     print("bench: wrote reports/bench.md and reports/bench.json")
     return 0

@@ -43,9 +43,9 @@ def _num(value: float | None, digits: int = 0) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
 
 
-def table(rows: list[Row]) -> list[str]:
+def table(rows: list[Row], against: str = "ceiling") -> list[str]:
     lines = [
-        "| domain | case | app req/s | p50 ms | p99 ms | ceiling req/s | p50 ms | p99 ms | app / ceiling |",
+        f"| domain | case | app req/s | p50 ms | p99 ms | {against} req/s | p50 ms | p99 ms | app / {against} |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
@@ -59,17 +59,26 @@ def table(rows: list[Row]) -> list[str]:
     return lines
 
 
-def write(folder: Path, rows: list[Row], settings: dict[str, object], sizes: dict[str, dict[str, float]]) -> None:
+def write(
+    folder: Path,
+    rows: list[Row],
+    settings: dict[str, object],
+    sizes: dict[str, dict[str, float]],
+    against: str = "ceiling",
+) -> None:
+    """reports/bench.md and bench.json; `against` names the second server ("ceiling", or "METRICS=off":
+    the app without metrics, whose runs then stand in the rows' ceiling lists)."""
     folder.mkdir(parents=True, exist_ok=True)
     machine = f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}"
     described = ", ".join(f"{k}={v}" for k, v in settings.items())
+    title = "the bare ASGI + asyncpg ceiling" if against == "ceiling" else f"the app with {against}"
     lines = [
-        "# Benchmark: the app against the bare ASGI + asyncpg ceiling",
+        f"# Benchmark: the app against {title}",
         "",
         f"Written by `scripts/bench` ({described}; {machine}). Medians of interleaved runs; "
         "one uvicorn worker each (uvloop, httptools), `wrk -t1`, same database and SQL.",
         "",
-        *table(rows),
+        *table(rows, against),
     ]
     if sizes:
         names = sorted({name for per in sizes.values() for name in per})
@@ -78,6 +87,12 @@ def write(folder: Path, rows: list[Row], settings: dict[str, object], sizes: dic
         for name in names:
             lines.append(f"| {name} | " + " | ".join(_num(sizes[s].get(name), 2) for s in sizes) + " |")
     (folder / "bench.md").write_text("\n".join(lines) + "\n")
-    payload = {"settings": settings, "machine": machine, "cases": [r.as_dict() for r in rows], "sizes": sizes}
+    payload = {
+        "settings": settings,
+        "against": against,
+        "machine": machine,
+        "cases": [r.as_dict() for r in rows],
+        "sizes": sizes,
+    }
     (folder / "bench.json").write_text(json.dumps(payload, indent=2) + "\n")
-    print("\n".join(table(rows)))
+    print("\n".join(table(rows, against)))

@@ -36,10 +36,11 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 60)
 
 
 @contextmanager
-def serving(kind: str, database_url: str, logs: Path) -> Iterator[str]:
-    """Run the app (`catalog serve --no-seed`) or the ceiling on a free port; yield its base URL."""
+def serving(kind: str, database_url: str, logs: Path, env_extra: dict[str, str] | None = None) -> Iterator[str]:
+    """Run the app (`catalog serve --no-seed`, with `env_extra` in its environment) or the ceiling on a
+    free port; yield its base URL."""
     port = free_port()
-    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port)}
+    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), **(env_extra or {})}
     if kind == "app":
         env["DATABASE_URL"] = database_url
         command = [str(Path(sys.executable).with_name("catalog")), "serve", "--no-seed"]
@@ -49,7 +50,8 @@ def serving(kind: str, database_url: str, logs: Path) -> Iterator[str]:
         command = [sys.executable, "-m", "app.bench.ceiling"]
         probe = "/missing"
     logs.mkdir(parents=True, exist_ok=True)
-    with open(logs / f"{kind}.log", "wb") as log:
+    suffix = "".join(f"-{name.lower()}-{value}" for name, value in (env_extra or {}).items())
+    with open(logs / f"{kind}{suffix}.log", "wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:

@@ -523,3 +523,65 @@ _LINT_SEQUENCES_NEAR_LIMIT = statement("core", "lint_sequences_near_limit", ("us
 async def lint_sequences_near_limit(conn: Connection, *, used_fraction: Decimal | float) -> list[LintSequencesNearLimitRow]:
     """Returns sequences that have used more than this fraction of their range."""
     return cast(list[LintSequencesNearLimitRow], [dict(r) for r in await conn.fetch(_LINT_SEQUENCES_NEAR_LIMIT, used_fraction)])
+
+
+# --- queries/core/stats.sql --------------------------------------------------------------------------
+
+
+class StatementStatisticsSchemaRow(TypedDict):
+    """A row of statement_statistics_schema."""
+
+    database_name: str
+    schema_name: str | None
+
+
+_STATEMENT_STATISTICS_SCHEMA = statement("core", "statement_statistics_schema", ())
+
+
+async def statement_statistics_schema(conn: Connection) -> StatementStatisticsSchemaRow | None:
+    """Returns this database's name and the schema pg_stat_statements is installed in (null when it is not)."""
+    found = await conn.fetchrow(_STATEMENT_STATISTICS_SCHEMA)
+    return None if found is None else cast(StatementStatisticsSchemaRow, dict(found))
+
+
+_STATEMENT_STATISTICS_SEARCH_PATH = statement("core", "statement_statistics_search_path", ("schema_name",))
+
+
+async def statement_statistics_search_path(conn: Connection, *, schema_name: str) -> str:
+    """Puts the schema holding pg_stat_statements on this session's search path; returns the new path."""
+    return cast(str, await conn.fetchval(_STATEMENT_STATISTICS_SEARCH_PATH, schema_name))
+
+
+class StatementStatisticsRow(TypedDict):
+    """A row of statement_statistics."""
+
+    query: str | None
+    calls: int | None
+    total_exec_time: float | None
+    rows: int | None
+    shared_blks_hit: int | None
+    shared_blks_read: int | None
+
+
+_STATEMENT_STATISTICS = statement("core", "statement_statistics", ())
+
+
+async def statement_statistics(conn: Connection) -> list[StatementStatisticsRow]:
+    """Returns pg_stat_statements' figures for every statement run in this database, most total time first."""
+    return cast(list[StatementStatisticsRow], [dict(r) for r in await conn.fetch(_STATEMENT_STATISTICS)])
+
+
+_STATEMENT_STATISTICS_SINCE = statement("core", "statement_statistics_since", ())
+
+
+async def statement_statistics_since(conn: Connection) -> datetime | None:
+    """Returns when pg_stat_statements was last reset as a whole (its entries may be younger)."""
+    return cast(datetime | None, await conn.fetchval(_STATEMENT_STATISTICS_SINCE))
+
+
+_RESET_STATEMENT_STATISTICS = statement("core", "reset_statement_statistics", ())
+
+
+async def reset_statement_statistics(conn: Connection) -> int:
+    """Resets pg_stat_statements for this database only (all users, all statements); returns 1."""
+    return cast(int, await conn.fetchval(_RESET_STATEMENT_STATISTICS))

@@ -22,6 +22,7 @@ from fastapi import FastAPI, Request
 from app.corpus import sql
 from app.corpus.settings import CorpusSettings
 from app.errors import BadGateway, GatewayTimeout
+from app.metrics import CountingTransport
 from app.queries import Connection, JsonValue
 from app.settings import domain_settings
 
@@ -281,6 +282,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         timeout=settings.http_timeout,
         follow_redirects=True,
         headers={"User-Agent": "catalog-corpus/0.1"},
+        transport=CountingTransport(),
     ) as http:
         app.state.corpus = CorpusService(settings=settings, http=http)
         yield

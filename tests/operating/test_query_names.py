@@ -14,7 +14,9 @@ THIS_DATABASE = "dbid = (select d.oid from pg_database as d where d.datname = cu
 
 async def statement_texts(conn: asyncpg.Connection) -> dict[str, int]:
     """Query text -> calls, for this test's database, from pg_stat_statements."""
-    rows = await conn.fetch(f"select query, sum(calls)::int as calls from pg_stat_statements where {THIS_DATABASE} group by query")
+    rows = await conn.fetch(
+        f"select query, sum(calls)::int as calls from pg_stat_statements where {THIS_DATABASE} group by query"
+    )
     return {row["query"]: row["calls"] for row in rows}
 
 
@@ -75,7 +77,10 @@ async def test_pg_stat_activity_names_the_statement_a_request_is_waiting_in(
 
 def test_the_name_goes_after_the_first_keyword_and_is_read_back() -> None:
     assert named_sql("corpus.top_words", "select 1") == "select /* catalog: corpus.top_words */ 1"
-    assert named_sql("x.page", "with page as (\n    select 1\n)") == "with /* catalog: x.page */ page as (\n    select 1\n)"
+    assert (
+        named_sql("x.page", "with page as (\n    select 1\n)")
+        == "with /* catalog: x.page */ page as (\n    select 1\n)"
+    )
     assert named_sql("x.odd", "(select 1)") == "/* catalog: x.odd */ (select 1)"
     for text in ("select 1", "with page as (select 1) table page", "insert\ninto t values (1)", "(select 1)"):
         assert query_name(named_sql("domain.some_query", text)) == "domain.some_query"

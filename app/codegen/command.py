@@ -110,7 +110,7 @@ def prepare_all(conn: psycopg.Connection[Any], queries_dir: Path, label: str) ->
                 for needed in annotations(query.doc).requires:
                     if needed in folder:
                         conn.execute(folder[needed].sql)
-                describe(conn, query.sql, explain=False)
+                describe(conn, query.sql, analyze=False)
             except PrepareError as exc:
                 failures.append(f"{label}{query.where}: {query.fqn}: {exc}")
     return count, failures

@@ -1,10 +1,12 @@
-"""What PostgreSQL says about a named query: parameter types, result columns with their origins, the plan.
+"""What PostgreSQL says about a named query: parameter types, result columns, and its analysis of the
+statement (the rewritten query tree, `debug_print_rewritten`), with the catalog facts that tree refers to.
 
 The statement is prepared through libpq (psycopg), whose result description carries, for each column,
 the table and column it comes from (through CTEs, subqueries and RETURNING), which asyncpg does not expose.
 """
 
-import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +14,8 @@ import aiosql
 import psycopg
 from psycopg import pq
 
+from app.codegen.nullability import Catalog, Routine
+from app.codegen.querytree import Node, TreeFormatError, statement
 from app.settings import ROOT
 
 QUERIES_DIR = ROOT / "queries"
@@ -46,23 +50,25 @@ class Column:
 class Description:
     param_oids: tuple[int, ...]
     columns: tuple[Column, ...]
-    plan: dict[str, Any] | None  # EXPLAIN (VERBOSE, GENERIC_PLAN) of the statement, when it has one
+    tree: Node | None  # PostgreSQL's rewritten query tree of the statement, when it printed one we can read
 
 
-EXPLAIN_GENERIC = b"explain (verbose, costs off, format json, generic_plan) "
+TREE_TITLE = "rewritten parse tree"
 
 
 def connect(url: str) -> psycopg.Connection[Any]:
     return psycopg.connect(url, autocommit=True)
 
 
-def describe(conn: psycopg.Connection[Any], sql: str, explain: bool) -> Description:
-    """Prepare `sql` (with $1..$n) unnamed and describe it; EXPLAIN it when `explain` (not for utility statements)."""
+def describe(conn: psycopg.Connection[Any], sql: str, analyze: bool) -> Description:
+    """Prepare `sql` (with $1..$n) unnamed and describe it; with `analyze`, keep PostgreSQL's query tree too."""
     pgconn = conn.pgconn
-    prepared = pgconn.prepare(b"", sql.encode())
-    if prepared.status != pq.ExecStatus.COMMAND_OK:
-        raise PrepareError(_message(prepared))
-    described = pgconn.describe_prepared(b"")
+    with _printed_trees(conn, analyze) as printed:
+        prepared = pgconn.prepare(b"", sql.encode())
+        if prepared.status != pq.ExecStatus.COMMAND_OK:
+            raise PrepareError(_message(prepared))
+        described = pgconn.describe_prepared(b"")  # before the block's `reset`, which drops the unnamed statement
+        text = printed[0] if printed else None  # the block's own `reset` prints a tree too
     if described.status != pq.ExecStatus.COMMAND_OK:
         raise PrepareError(_message(described))
     params = tuple(described.param_type(i) for i in range(described.nparams))
@@ -75,25 +81,40 @@ def describe(conn: psycopg.Connection[Any], sql: str, explain: bool) -> Descript
         )
         for i in range(described.nfields)
     )
-    plan = _generic_plan(conn, sql) if explain and columns else None
-    return Description(param_oids=params, columns=columns, plan=plan)
+    tree = None
+    if text:
+        try:
+            tree = statement(text)
+        except TreeFormatError:
+            tree = None  # nothing proven: every column stays nullable
+    return Description(param_oids=params, columns=columns, tree=tree)
+
+
+@contextmanager
+def _printed_trees(conn: psycopg.Connection[Any], wanted: bool) -> Iterator[list[str]]:
+    """Collect the query trees PostgreSQL prints (as LOG notices) while the block prepares a statement."""
+    printed: list[str] = []
+    if not wanted:
+        yield printed
+        return
+
+    def keep(diagnostic: psycopg.errors.Diagnostic) -> None:
+        if (diagnostic.message_primary or "").startswith(TREE_TITLE) and diagnostic.message_detail:
+            printed.append(diagnostic.message_detail)
+
+    conn.add_notice_handler(keep)
+    switched = conn.pgconn.exec_(b"set debug_print_rewritten = on; set client_min_messages = log")
+    printed.clear()  # the tree of the `set` itself
+    try:
+        yield printed if switched.status == pq.ExecStatus.COMMAND_OK else []
+    finally:
+        conn.pgconn.exec_(b"reset debug_print_rewritten; reset client_min_messages")
+        conn.remove_notice_handler(keep)
 
 
 def _message(result: pq.abc.PGresult) -> str:
     text = (result.error_message or b"").decode(errors="replace").strip()
     return text.removeprefix("ERROR:").strip() or "could not prepare the statement"
-
-
-def _generic_plan(conn: psycopg.Connection[Any], sql: str) -> dict[str, Any] | None:
-    """The generic plan with output expressions (PostgreSQL 16+); None on older servers."""
-    if conn.info.server_version < 160000:
-        return None
-    result = conn.pgconn.exec_(EXPLAIN_GENERIC + sql.encode())
-    if result.status != pq.ExecStatus.TUPLES_OK:
-        return None
-    raw = result.get_value(0, 0)
-    document = json.loads(raw.decode() if raw else "[]")
-    return document[0]["Plan"] if document else None
 
 
 CATALOG_QUERIES = QUERIES_DIR / "core" / "codegen.sql"
@@ -113,19 +134,20 @@ def load_types(conn: psycopg.Connection[Any]) -> dict[int, PgType]:
     }
 
 
-def not_null_columns(conn: psycopg.Connection[Any], table_oids: set[int]) -> set[tuple[int, int]]:
-    """(table oid, attnum) of every NOT NULL column of these tables."""
-    if not table_oids:
-        return set()
-    return {(r[0], r[1]) for r in _catalog().codegen_not_null_columns(conn, table_oids=sorted(table_oids))}
-
-
-def relation_oids(conn: psycopg.Connection[Any], names: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    """(schema, relation) -> oid for the relations a plan names."""
+def load_catalog(conn: psycopg.Connection[Any]) -> Catalog:
+    """The functions and operators of the database, and lookups of relations and their columns."""
     catalog = _catalog()
-    found: dict[tuple[str, str], int] = {}
-    for schema, relation in sorted(names):
-        oid = catalog.codegen_relation_oid(conn, schema_name=schema, relation_name=relation)
-        if oid:
-            found[(schema, relation)] = oid
-    return found
+    functions = {r[0]: Routine(r[1], r[2], r[3]) for r in catalog.codegen_functions(conn)}
+    operators = {r[0]: Routine(r[1], r[2], r[3]) for r in catalog.codegen_operators(conn)}
+
+    def columns(relid: int) -> dict[int, bool]:
+        return {r[0]: bool(r[1]) for r in catalog.codegen_column_facts(conn, table_oid=relid)}
+
+    def relation(relid: int) -> tuple[str, str | None]:
+        found = catalog.codegen_relation(conn, table_oid=relid)
+        return (found[0], found[1]) if found else ("", None)
+
+    def insert_triggers(relid: int) -> int:
+        return int(catalog.codegen_insert_triggers(conn, table_oid=relid) or 0)
+
+    return Catalog(functions, operators, columns, relation, insert_triggers)

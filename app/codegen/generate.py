@@ -1,7 +1,6 @@
 """`catalog codegen [--check]`: prepare every named query on a freshly migrated database and write
 app/<folder>/sql.py for each queries/<folder>/; with --check, only say which files are stale."""
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,19 +9,11 @@ import psycopg
 from aiosql.types import SQLOperationType
 
 from app.codegen import analyze
-from app.codegen.describe import (
-    Description,
-    PgType,
-    PrepareError,
-    describe,
-    load_types,
-    not_null_columns,
-    relation_oids,
-)
+from app.codegen.describe import Description, PgType, PrepareError, describe, load_catalog, load_types
+from app.codegen.nullability import Catalog
 from app.codegen.render import Field, TypedQuery, render_module
 from app.codegen.sources import SourceQuery, load_sources
 
-OUTER_JOIN = re.compile(r"\b(left|right|full)\s+(outer\s+)?join\b", re.IGNORECASE)
 WITH_ROWS = {
     SQLOperationType.SELECT,
     SQLOperationType.SELECT_ONE,
@@ -45,7 +36,11 @@ def module_path(app_dir: Path, namespace: str) -> Path:
 
 
 def _typed(
-    conn: psycopg.Connection[Any], query: SourceQuery, types: dict[int, PgType], folder: dict[str, SourceQuery]
+    conn: psycopg.Connection[Any],
+    query: SourceQuery,
+    types: dict[int, PgType],
+    catalog: Catalog,
+    folder: dict[str, SourceQuery],
 ) -> TypedQuery:
     notes = analyze.annotations(query.doc)
     if query.operation == SQLOperationType.SCRIPT:  # several statements: nothing to prepare, nothing to type
@@ -54,7 +49,7 @@ def _typed(
         if needed not in folder:
             raise PrepareError(f"`requires:` names {needed}, which is not a query of queries/{query.namespace}/")
         conn.execute(folder[needed].sql)
-    description: Description = describe(conn, query.sql, explain=query.operation in WITH_ROWS)
+    description: Description = describe(conn, query.sql, analyze=True)
     if query.operation in WITH_ROWS and not description.columns:
         raise PrepareError("its suffix expects rows but the statement returns none (drop the suffix or add `returning`)")
     if query.operation == SQLOperationType.SELECT_VALUE and len(description.columns) != 1:
@@ -71,39 +66,21 @@ def _typed(
     if unknown:
         raise PrepareError(f"`nullable:` names parameters the query does not take: {', '.join(sorted(unknown))}")
     by_number = dict(zip(query.numbered, description.param_oids))
-    optional = analyze.nullable_params(query.text, signature, notes)
+    inferred = analyze.infer(catalog, description)
+    optional = notes.nullable | {name for n, name in enumerate(query.numbered, 1) if n in inferred.nullable_params}
     params = tuple(
         Field(name, analyze.python_type(by_number.get(name, 0), types, param=True), name in optional)
         for name in signature
     )
-    columns = _columns(conn, query, description, types, notes)
-    return TypedQuery(
-        source=query, params=params, columns=columns, one_row=analyze.always_one_row(description.plan)
-    )
-
-
-def _columns(
-    conn: psycopg.Connection[Any],
-    query: SourceQuery,
-    description: Description,
-    types: dict[int, PgType],
-    notes: analyze.Annotations,
-) -> tuple[Field, ...]:
-    if description.plan is not None:
-        nullable_relations, opaque = analyze.outer_join_nullable(description.plan)
-        trust = not opaque
-        distrusted = set(relation_oids(conn, nullable_relations).values())
-    else:  # no plan to read (an older server): trust origins only without outer joins
-        trust, distrusted = not OUTER_JOIN.search(query.text), set()
-    not_null = not_null_columns(conn, {c.table_oid for c in description.columns if c.table_oid})
-    return tuple(
+    columns = tuple(
         Field(
             column.name,
             analyze.python_type(column.type_oid, types),
-            not analyze.column_not_null(i, description, not_null, distrusted, trust, notes),
+            not (proven or column.name in notes.not_null),
         )
-        for i, column in enumerate(description.columns)
+        for column, proven in zip(description.columns, inferred.not_null)
     )
+    return TypedQuery(source=query, params=params, columns=columns, one_row=inferred.one_row)
 
 
 def generate(url: str, queries_dir: Path, app_dir: Path, root: Path) -> Outcome:
@@ -112,12 +89,13 @@ def generate(url: str, queries_dir: Path, app_dir: Path, root: Path) -> Outcome:
     sources = load_sources(queries_dir, root)
     with psycopg.connect(url, autocommit=True) as conn:
         types = load_types(conn)
+        catalog = load_catalog(conn)
         for namespace, found in sources.items():
             typed = []
             folder = {query.name: query for query in found}
             for query in found:
                 try:
-                    typed.append(_typed(conn, query, types, folder))
+                    typed.append(_typed(conn, query, types, catalog, folder))
                 except PrepareError as exc:
                     outcome.failures.append(f"{query.where}: {query.fqn}: {exc}")
             outcome.modules[module_path(app_dir, namespace)] = render_module(namespace, typed)

@@ -30,6 +30,8 @@ IMPORTS = {
     "IPv4Network": "from ipaddress import IPv4Network",
     "IPv6Network": "from ipaddress import IPv6Network",
 }
+ASYNCPG_TYPES = ("BitString", "Box", "Circle", "Line", "LineSegment", "Path", "Point", "Polygon", "Range", "Record")
+"""Types asyncpg decodes to (ranges, composite rows, geometry, bit strings): imported from asyncpg."""
 
 
 @dataclass(frozen=True)
@@ -135,9 +137,11 @@ def _imports(queries: list[TypedQuery]) -> list[str]:
         names.append("JsonValue")
     if typing:
         stdlib.append(f"from typing import {', '.join(sorted(typing, key=_import_order))}")
+    third_party = sorted(name for name in ASYNCPG_TYPES if re.search(rf"\b{name}\b", used))
     return [
         *sorted(stdlib),
         *([""] if stdlib else []),
+        *([f"from asyncpg import {', '.join(third_party)}", ""] if third_party else []),
         f"from app.queries import {', '.join(sorted(names, key=_import_order))}",
     ]
 

@@ -414,9 +414,9 @@ async def popular_page(conn: Connection, *, after_views: int | None, after_id: i
 _HAS_RECIPES = statement("cookbook", "has_recipes", ())
 
 
-async def has_recipes(conn: Connection) -> bool | None:
+async def has_recipes(conn: Connection) -> bool:
     """Returns whether there is at least one recipe (read from the primary key, not a count)."""
-    return cast(bool | None, await conn.fetchval(_HAS_RECIPES))
+    return cast(bool, await conn.fetchval(_HAS_RECIPES))
 
 
 _TRUNCATE_COOKBOOK = statement("cookbook", "truncate_cookbook", ())

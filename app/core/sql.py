@@ -17,9 +17,9 @@ from app.queries import Connection, affected_rows, statement
 _DATABASE_EXISTS = statement("core", "database_exists", ("database_name",))
 
 
-async def database_exists(conn: Connection, *, database_name: str) -> bool | None:
+async def database_exists(conn: Connection, *, database_name: str) -> bool:
     """Returns whether a database of that name exists on the server."""
-    return cast(bool | None, await conn.fetchval(_DATABASE_EXISTS, database_name))
+    return cast(bool, await conn.fetchval(_DATABASE_EXISTS, database_name))
 
 
 _CREATE_DATABASE_STATEMENT = statement("core", "create_database_statement", ("database_name", "template_name"))
@@ -52,13 +52,13 @@ async def ping(conn: Connection) -> int:
 class CodegenTypesRow(TypedDict):
     """A row of codegen_types."""
 
-    oid: int | None
-    schema_name: str | None
-    type_name: str | None
-    element_oid: int | None
-    base_oid: int | None
+    oid: int
+    schema_name: str
+    type_name: str
+    element_oid: int
+    base_oid: int
     labels: list[str]
-    kind: str | None
+    kind: str
 
 
 _CODEGEN_TYPES = statement("core", "codegen_types", ())
@@ -69,27 +69,77 @@ async def codegen_types(conn: Connection) -> list[CodegenTypesRow]:
     return cast(list[CodegenTypesRow], [dict(r) for r in await conn.fetch(_CODEGEN_TYPES)])
 
 
-class CodegenNotNullColumnsRow(TypedDict):
-    """A row of codegen_not_null_columns."""
+class CodegenFunctionsRow(TypedDict):
+    """A row of codegen_functions."""
 
-    table_oid: int | None
-    column_number: int | None
-
-
-_CODEGEN_NOT_NULL_COLUMNS = statement("core", "codegen_not_null_columns", ("table_oids",))
-
-
-async def codegen_not_null_columns(conn: Connection, *, table_oids: Sequence[int]) -> list[CodegenNotNullColumnsRow]:
-    """Returns (table oid, column number) of every NOT NULL column of the given tables."""
-    return cast(list[CodegenNotNullColumnsRow], [dict(r) for r in await conn.fetch(_CODEGEN_NOT_NULL_COLUMNS, table_oids)])
+    oid: int
+    function_name: str
+    schema_name: str
+    strict: bool
 
 
-_CODEGEN_RELATION_OID = statement("core", "codegen_relation_oid", ("schema_name", "relation_name"))
+_CODEGEN_FUNCTIONS = statement("core", "codegen_functions", ())
 
 
-async def codegen_relation_oid(conn: Connection, *, schema_name: str, relation_name: str) -> int | None:
-    """Returns the oid of a schema's relation, or null when there is none."""
-    return cast(int | None, await conn.fetchval(_CODEGEN_RELATION_OID, schema_name, relation_name))
+async def codegen_functions(conn: Connection) -> list[CodegenFunctionsRow]:
+    """Returns every function: oid, name, schema, whether it is strict (null in, null out)."""
+    return cast(list[CodegenFunctionsRow], [dict(r) for r in await conn.fetch(_CODEGEN_FUNCTIONS)])
+
+
+class CodegenOperatorsRow(TypedDict):
+    """A row of codegen_operators."""
+
+    oid: int
+    operator_name: str
+    schema_name: str
+    strict: bool
+
+
+_CODEGEN_OPERATORS = statement("core", "codegen_operators", ())
+
+
+async def codegen_operators(conn: Connection) -> list[CodegenOperatorsRow]:
+    """Returns every operator: oid, name, schema, whether its function is strict."""
+    return cast(list[CodegenOperatorsRow], [dict(r) for r in await conn.fetch(_CODEGEN_OPERATORS)])
+
+
+class CodegenRelationRow(TypedDict):
+    """A row of codegen_relation."""
+
+    kind: str
+    definition: str | None
+
+
+_CODEGEN_RELATION = statement("core", "codegen_relation", ("table_oid",))
+
+
+async def codegen_relation(conn: Connection, *, table_oid: int) -> CodegenRelationRow | None:
+    """Returns a relation's kind and, for a view or materialized view, its stored query tree."""
+    found = await conn.fetchrow(_CODEGEN_RELATION, table_oid)
+    return None if found is None else cast(CodegenRelationRow, dict(found))
+
+
+class CodegenColumnFactsRow(TypedDict):
+    """A row of codegen_column_facts."""
+
+    column_number: int
+    not_null: bool
+
+
+_CODEGEN_COLUMN_FACTS = statement("core", "codegen_column_facts", ("table_oid",))
+
+
+async def codegen_column_facts(conn: Connection, *, table_oid: int) -> list[CodegenColumnFactsRow]:
+    """Returns, per column of a relation, whether it is NOT NULL (or of a NOT NULL domain) in it and in every table inheriting from it."""
+    return cast(list[CodegenColumnFactsRow], [dict(r) for r in await conn.fetch(_CODEGEN_COLUMN_FACTS, table_oid)])
+
+
+_CODEGEN_INSERT_TRIGGERS = statement("core", "codegen_insert_triggers", ("table_oid",))
+
+
+async def codegen_insert_triggers(conn: Connection, *, table_oid: int) -> int:
+    """Returns how many enabled BEFORE ... FOR EACH ROW insert triggers the table and its partitions have (any can skip the row)."""
+    return cast(int, await conn.fetchval(_CODEGEN_INSERT_TRIGGERS, table_oid))
 
 
 # --- queries/core/indexes.sql ------------------------------------------------------------------------
@@ -347,9 +397,9 @@ async def unlock_plan_database(conn: Connection, *, database_name: str) -> bool 
 _COPY_DATABASE_STATEMENT = statement("core", "copy_database_statement", ("database_name", "template_name"))
 
 
-async def copy_database_statement(conn: Connection, *, database_name: str, template_name: str) -> str | None:
+async def copy_database_statement(conn: Connection, *, database_name: str, template_name: str) -> str:
     """Returns a create database statement copying the template's files (fast; the template must be idle)."""
-    return cast(str | None, await conn.fetchval(_COPY_DATABASE_STATEMENT, database_name, template_name))
+    return cast(str, await conn.fetchval(_COPY_DATABASE_STATEMENT, database_name, template_name))
 
 
 _ANALYZE_DATABASE = statement("core", "analyze_database", ())
@@ -363,9 +413,9 @@ async def analyze_database(conn: Connection) -> None:
 class ColumnStatisticsTargetsRow(TypedDict):
     """A row of column_statistics_targets."""
 
-    column_name: str | None
+    column_name: str
     statistics_target: int | None
-    table_name: str | None
+    table_name: str
 
 
 _COLUMN_STATISTICS_TARGETS = statement("core", "column_statistics_targets", ())
@@ -382,9 +432,9 @@ async def column_statistics_targets(conn: Connection) -> list[ColumnStatisticsTa
 _ROLE_EXISTS = statement("core", "role_exists", ("role_name",))
 
 
-async def role_exists(conn: Connection, *, role_name: str) -> bool | None:
+async def role_exists(conn: Connection, *, role_name: str) -> bool:
     """Returns whether a role of that name exists on the server."""
-    return cast(bool | None, await conn.fetchval(_ROLE_EXISTS, role_name))
+    return cast(bool, await conn.fetchval(_ROLE_EXISTS, role_name))
 
 
 _CREATE_ROLE_STATEMENT = statement("core", "create_role_statement", ("role_name", "role_password"))

@@ -111,7 +111,7 @@ class ProductsPageRow(TypedDict):
 _PRODUCTS_PAGE = statement("inventory", "products_page", ("category_id", "q", "low_stock", "after_id", "page_size"))
 
 
-async def products_page(conn: Connection, *, category_id: int | None, q: str | None, low_stock: bool, after_id: int | None, page_size: int) -> list[ProductsPageRow]:
+async def products_page(conn: Connection, *, category_id: int | None, q: str | None, low_stock: bool | None, after_id: int | None, page_size: int) -> list[ProductsPageRow]:
     """Returns one page of products in id order, optionally of one category, whose name contains q (any case) or whose SKU starts with it, and at or below their reorder level. LIKE wildcards in q are escaped, so they match literally; the folded patterns are constants the planner estimates and matches to the trigram index on lower(name) and the "C" index on sku_key."""
     return cast(list[ProductsPageRow], [dict(r) for r in await conn.fetch(_PRODUCTS_PAGE, category_id, q, low_stock, after_id, page_size)])
 

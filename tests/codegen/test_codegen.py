@@ -70,7 +70,7 @@ def test_generated_file_is_headed_and_typed_per_suffix(generated: str) -> None:
     # `$` narrowed by `-- not null:` is still None when no row comes back.
     assert "async def owner_nickname(conn: Connection, *, owner_id: int) -> str | None:" in generated
     assert (
-        "async def add_pet(conn: Connection, *, name: str, legs: int, tags: Sequence[str], data: JsonValue,"
+        "async def add_pet(conn: Connection, *, name: str, legs: int, tags: Sequence[str], data: JsonValue | None,"
         " weight: Decimal | float | None) -> AddPetRow | None:" in generated
     )
     assert "async def rename_pets(conn: Connection, *, old_name: str, new_name: str) -> int:" in generated

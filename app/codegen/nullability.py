@@ -5,7 +5,8 @@ node, function or operator, a server printing an unexpected tree) is nullable. T
 - a table column declared NOT NULL (or of a NOT NULL domain) in the table and every table inheriting
   from it, read from a relation that no outer join, grouping set or `returning old`/`new` can null;
   views and materialized views by their stored query, CTEs by their query (recursive ones to a fixpoint),
-  subqueries, `values` and set operations (`union` ...) by every branch;
+  subqueries, `values` by every row, set operations by their branches (`union` all, `intersect` either,
+  `except` the left);
 - a non-null literal; `count(...)`, `exists (...)`, `array(...)`, `x is [not] null`, `is [not] distinct from`,
   `row_number()`/`rank()`-like window functions, `current_timestamp`-like values, `grouping(...)`;
 - `coalesce`, `greatest`/`least` with one proven argument; `case` whose branches and `else` are proven;
@@ -26,6 +27,7 @@ JOIN_LEFT, JOIN_FULL, JOIN_RIGHT = 1, 2, 3
 RTE_RELATION, RTE_SUBQUERY, RTE_JOIN, RTE_FUNCTION, RTE_VALUES, RTE_CTE, RTE_GROUP = 0, 1, 2, 3, 5, 6, 9
 EXISTS_SUBLINK, ALL_SUBLINK, ANY_SUBLINK, EXPR_SUBLINK, ARRAY_SUBLINK = 0, 1, 2, 4, 6
 RETURNING_OLD, RETURNING_NEW = 1, 2
+SETOP_INTERSECT, SETOP_EXCEPT = 2, 3
 CAST_FORMS = {1, 2}  # CoercionForm: an explicit or implicit cast written as a function call
 PARAM_EXTERN, PARAM_SUBLINK = 0, 2
 
@@ -168,8 +170,14 @@ def _targets(query: Node) -> list[Node]:
 
 
 def _strip(expr: Any) -> Any:
-    while isinstance(expr, Node) and expr.type in WRAPPERS:
-        expr = expr.get("arg")
+    """The expression under conversions: wrapper nodes and casts written as calls (`numeric(x, typmod)`)."""
+    while isinstance(expr, Node):
+        if expr.type in WRAPPERS:
+            expr = expr.get("arg")
+        elif expr.type == "FUNCEXPR" and expr.int("funcformat") in CAST_FORMS and expr.nodes("args"):
+            expr = expr.nodes("args")[0]
+        else:
+            break
     return expr
 
 
@@ -191,24 +199,25 @@ class Analysis:
         scope = _scope(query, parent)
         setop = query.get("setOperations")
         if isinstance(setop, Node) and query.int("commandType") == SELECT:
-            branches = list(self._setop_branches(setop, scope))
-            targets = _targets(query)
-            return [
-                (entry.int("resno"), all(k < len(b) and b[k] for b in branches) and bool(branches))
-                for k, entry in enumerate(targets)
-            ]
+            proven = self._setop(setop, scope)
+            return [(entry.int("resno"), k < len(proven) and proven[k]) for k, entry in enumerate(_targets(query))]
         return [(entry.int("resno"), self.expr(entry.get("expr"), scope)) for entry in _targets(query)]
 
-    def _setop_branches(self, node: Any, scope: Scope) -> Iterator[list[bool]]:
+    def _setop(self, node: Any, scope: Scope) -> list[bool]:
+        """Per column of a set operation: `union` needs both branches, `intersect` either, `except` the left."""
         if isinstance(node, Node) and node.type == "SETOPERATIONSTMT":
-            yield from self._setop_branches(node.get("larg"), scope)
-            yield from self._setop_branches(node.get("rarg"), scope)
-        elif isinstance(node, Node) and node.type == "RANGETBLREF":
+            left, right = self._setop(node.get("larg"), scope), self._setop(node.get("rarg"), scope)
+            op = node.int("op")
+            if op == SETOP_INTERSECT:
+                return [a or b for a, b in zip(left, right)]
+            if op == SETOP_EXCEPT:
+                return left
+            return [a and b for a, b in zip(left, right)]
+        if isinstance(node, Node) and node.type == "RANGETBLREF":
             rte = self._rte(scope, node.int("rtindex"))
             subquery = rte.get("subquery") if rte is not None else None
-            yield self.outputs(subquery, scope) if isinstance(subquery, Node) else []
-        else:
-            yield []
+            return self.outputs(subquery, scope) if isinstance(subquery, Node) else []
+        return []
 
     def one_row(self, query: Node, parent: Scope | None = None) -> bool:
         """`query` always returns exactly one row: a plain aggregate without `having`, a `select` of

@@ -138,7 +138,7 @@ _CODEGEN_INSERT_TRIGGERS = statement("core", "codegen_insert_triggers", ("table_
 
 
 async def codegen_insert_triggers(conn: Connection, *, table_oid: int) -> int:
-    """Returns how many enabled BEFORE ... FOR EACH ROW insert triggers the table and its partitions have (any can skip the row)."""
+    """Returns how many enabled BEFORE ... FOR EACH ROW insert triggers the table and its partitions have (any of them can skip the row)."""
     return cast(int, await conn.fetchval(_CODEGEN_INSERT_TRIGGERS, table_oid))
 
 

@@ -57,7 +57,8 @@ from pg_catalog.pg_class as c
 where c.oid = :table_oid::oid;
 
 -- name: codegen_column_facts(table_oid)
--- Returns, per column of a relation, whether it is NOT NULL (or of a NOT NULL domain) in it and in every table inheriting from it.
+-- Returns, per column of a relation, whether it is NOT NULL (or of a NOT NULL domain)
+-- in it and in every table inheriting from it.
 with recursive family as (
     select :table_oid::oid as relid
     union
@@ -84,10 +85,14 @@ where
 group by a.attnum;
 
 -- name: codegen_insert_triggers(table_oid)$
--- Returns how many enabled BEFORE ... FOR EACH ROW insert triggers the table and its partitions have (any can skip the row).
+-- Returns how many enabled BEFORE ... FOR EACH ROW insert triggers the table and its partitions have
+-- (any of them can skip the row).
 select count(*)::integer as trigger_count
 from pg_catalog.pg_trigger as g
 where
-    g.tgrelid in (select p.relid from pg_catalog.pg_partition_tree(:table_oid::oid::regclass) as p)
+    (
+        g.tgrelid = :table_oid::oid
+        or g.tgrelid in (select p.relid from pg_catalog.pg_partition_tree(:table_oid::oid::regclass) as p)
+    )
     and g.tgtype::integer & 7 = 7
     and g.tgenabled <> 'D';

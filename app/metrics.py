@@ -215,6 +215,7 @@ def refresh() -> None:
         POOL_SIZE.labels(server).set(size)
         POOL_MAX.labels(server).set(pool.get_max_size())
         POOL_IN_USE.labels(server).set(size - pool.get_idle_size())
+        POOL_WAITING.labels(server).inc(0)  # exported as 0 before anyone waits
     for name, writer in list(_writers.items()):
         WRITER_QUEUE.labels(name).set(writer.queued)
 

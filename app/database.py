@@ -59,7 +59,7 @@ def startup_settings(settings: Settings) -> dict[str, str]:
     return {"application_name": wanted["application_name"]}
 
 
-async def keep_session(conn: asyncpg.Connection) -> None:
+async def no_reset(conn: asyncpg.Connection) -> None:
     """The pool's reset on release: nothing to send. App sessions never change session state (no SET,
     LISTEN, advisory lock or cursor outlives a request), and asyncpg rolls back an open transaction
     itself before calling this; its default would send `pg_advisory_unlock_all(); CLOSE ALL;
@@ -75,7 +75,7 @@ async def create_pool(url: str, settings: Settings) -> asyncpg.Pool:
         statement_cache_size=settings.database_statement_cache_size,
         server_settings=startup_settings(settings),
         init=prepare_connection,
-        reset=keep_session,
+        reset=no_reset,
         connection_class=TimedConnection if settings.times_statements or tracing.tracer else asyncpg.Connection,
     )
     assert pool is not None

@@ -1,6 +1,5 @@
 """Bookstore endpoints: thin handlers that validate, call a named query, and shape the answer."""
 
-import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ async def write_search_logs(conn: asyncpg.Connection, entries: list[SearchLogEnt
     """One statement for every search queued since the last write."""
     await sql.insert_search_logs(
         conn,
-        filters=[json.dumps(e.filters) for e in entries],
+        filters=[e.filters for e in entries],
         result_counts=[e.result_count for e in entries],
         durations_ms=[round(e.duration_ms, 3) for e in entries],
         searched_ats=[e.searched_at for e in entries],

@@ -320,8 +320,8 @@ async def demo_catalogue(conn: Connection) -> None:
 _INSERT_SEARCH_LOGS = statement("bookstore", "insert_search_logs", ("filters", "result_counts", "durations_ms", "searched_ats"))
 
 
-async def insert_search_logs(conn: Connection, *, filters: Sequence[str], result_counts: Sequence[int], durations_ms: Sequence[Decimal | float], searched_ats: Sequence[datetime]) -> int:
-    """Records a batch of searches (parallel arrays: filters as JSON text, books returned, duration, time). The app's background writer sends every search queued since its last write in one statement."""
+async def insert_search_logs(conn: Connection, *, filters: Sequence[JsonValue], result_counts: Sequence[int], durations_ms: Sequence[Decimal | float], searched_ats: Sequence[datetime]) -> int:
+    """Records a batch of searches (parallel arrays: filters as JSON objects, books returned, duration, time). The app's background writer sends every search queued since its last write in one statement."""
     return affected_rows(await conn.execute(_INSERT_SEARCH_LOGS, filters, result_counts, durations_ms, searched_ats))
 
 

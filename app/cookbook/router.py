@@ -3,9 +3,8 @@
 Mounted at /cookbook; the old recipe service's clients use that as their base URL unchanged.
 """
 
-import json
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import asyncpg
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response, status
@@ -49,7 +48,7 @@ def _summary(row: SummaryRow) -> schemas.RecipeSummary:
 
 def _recipe(row: sql.RecipeByIdRow | None) -> schemas.Recipe:
     assert row is not None  # read in the transaction that wrote it
-    return schemas.Recipe.model_validate({**row, "ingredient_details": json.loads(row["ingredient_details"])})
+    return schemas.Recipe.model_validate(row)
 
 
 def _check_ids(name: str, ids: list[int] | None) -> list[int]:
@@ -189,7 +188,7 @@ async def cookable_recipes(
     page, more = page_of(found_rows, page_size)
     last = page[-1] if page else None
     return schemas.CookableList(
-        recipes=[schemas.CookableRecipe.model_validate({**r, "missing": json.loads(r["missing"])}) for r in page],
+        recipes=[schemas.CookableRecipe.model_validate(r) for r in page],
         next_cursor=encode_cursor([last["missing_count"], last["view_count"], last["id"]]) if more and last else None,
     )
 
@@ -283,12 +282,28 @@ async def create_recipe_slash(body: schemas.RecipeCreate, conn: Connection) -> s
 
 @router.patch(f"/recipes/{RECIPE_ID}", response_model=schemas.Recipe, summary="Change some fields of a recipe")
 async def update_recipe(recipe_id: Id, body: schemas.RecipeUpdate, conn: Connection) -> schemas.Recipe:
-    changes: dict[str, Any] = body.changes()
     lines = body.ingredient_lines()
     async with conn.transaction():
         if body.category_id is not None:
             await _check_category(conn, body.category_id)
-        if await sql.update_recipe(conn, recipe_id=recipe_id, changes=json.dumps(changes)) is None:
+        given = body.model_fields_set
+        updated = await sql.update_recipe(
+            conn,
+            recipe_id=recipe_id,
+            title=body.title,
+            category_id=body.category_id,
+            set_description="description" in given,
+            description=body.description,
+            set_instructions="instructions" in given,
+            instructions=body.instructions,
+            set_servings="servings" in given,
+            servings=body.servings,
+            set_prep_minutes="prep_minutes" in given,
+            prep_minutes=body.prep_minutes,
+            set_cook_minutes="cook_minutes" in given,
+            cook_minutes=body.cook_minutes,
+        )
+        if updated is None:
             raise NotFound(f"recipe {recipe_id} does not exist")
         if lines is not None:
             await _write_ingredients(conn, recipe_id, lines)

@@ -119,11 +119,6 @@ class RecipeUpdate(RecipeIngredients):
         self.ingredient_lines()
         return self
 
-    def changes(self) -> dict[str, Any]:
-        """The recipe's own columns the client sent (ingredients are written separately)."""
-        given = self.model_fields_set - {"ingredients", "ingredient_ids"}
-        return {name: getattr(self, name) for name in given}
-
 
 class IngredientDetail(BaseModel):
     id: int

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TypedDict, cast
 
-from app.queries import Connection, affected_rows, statement
+from app.queries import Connection, JsonValue, affected_rows, statement
 
 # --- queries/cookbook/bench.sql ----------------------------------------------------------------------
 
@@ -250,7 +250,7 @@ class RecipeByIdRow(TypedDict):
     cook_minutes: int | None
     created_at: datetime
     ingredients: list[int]
-    ingredient_details: str
+    ingredient_details: JsonValue
     view_count: int
 
 
@@ -271,12 +271,12 @@ async def insert_recipe(conn: Connection, *, title: str, description: str | None
     return cast(int | None, await conn.fetchval(_INSERT_RECIPE, title, description, instructions, category_id, servings, prep_minutes, cook_minutes))
 
 
-_UPDATE_RECIPE = statement("cookbook", "update_recipe", ("changes", "recipe_id"))
+_UPDATE_RECIPE = statement("cookbook", "update_recipe", ("title", "category_id", "set_description", "description", "set_instructions", "instructions", "set_servings", "servings", "set_prep_minutes", "prep_minutes", "set_cook_minutes", "cook_minutes", "recipe_id"))
 
 
-async def update_recipe(conn: Connection, *, recipe_id: int, changes: str) -> int | None:
-    """Sets the fields present in `changes` (JSON object text; null clears an optional field) and returns the recipe's id, or nothing if absent. Absent fields keep their values."""
-    return cast(int | None, await conn.fetchval(_UPDATE_RECIPE, changes, recipe_id))
+async def update_recipe(conn: Connection, *, recipe_id: int, title: str | None, category_id: int | None, set_description: bool, description: str | None, set_instructions: bool, instructions: str | None, set_servings: bool, servings: int | None, set_prep_minutes: bool, prep_minutes: int | None, set_cook_minutes: bool, cook_minutes: int | None) -> int | None:
+    """Updates the given fields of a recipe and returns its id, or nothing if absent (the partial update of docs/how-to-add.md: null keeps a NOT NULL field; a set_* flag writes a nullable one, null included)."""
+    return cast(int | None, await conn.fetchval(_UPDATE_RECIPE, title, category_id, set_description, description, set_instructions, instructions, set_servings, servings, set_prep_minutes, prep_minutes, set_cook_minutes, cook_minutes, recipe_id))
 
 
 _DELETE_RECIPE = statement("cookbook", "delete_recipe", ("recipe_id",))
@@ -372,7 +372,7 @@ class CookablePageRow(TypedDict):
     view_count: int
     missing_count: int
     ingredients: list[int]
-    missing: str
+    missing: JsonValue
 
 
 _COOKABLE_PAGE = statement("cookbook", "cookable_page", ("after_missing", "max_missing", "have_ids", "after_views", "after_id", "page_size"))
@@ -476,19 +476,3 @@ _RECORD_VIEWS = statement("cookbook", "record_views", ("recipe_ids", "viewed_ats
 async def record_views(conn: Connection, *, recipe_ids: Sequence[int], viewed_ats: Sequence[datetime]) -> int:
     """Records a batch of views: one access-log row each, and each recipe's counter raised by its number of views in one `insert ... on conflict do update` (rows in recipe order, so concurrent batches cannot deadlock). Views of recipes deleted meanwhile are dropped."""
     return affected_rows(await conn.execute(_RECORD_VIEWS, recipe_ids, viewed_ats))
-
-
-class RecipeViewHistoryRow(TypedDict):
-    """A row of recipe_view_history."""
-
-    id: int
-    recipe_id: int
-    viewed_at: datetime
-
-
-_RECIPE_VIEW_HISTORY = statement("cookbook", "recipe_view_history", ("recipe_id", "after_id", "page_size"))
-
-
-async def recipe_view_history(conn: Connection, *, recipe_id: int, after_id: int | None, page_size: int) -> list[RecipeViewHistoryRow]:
-    """Returns one page of a recipe's access log, most recent first."""
-    return cast(list[RecipeViewHistoryRow], [dict(r) for r in await conn.fetch(_RECIPE_VIEW_HISTORY, recipe_id, after_id, page_size)])

@@ -28,7 +28,7 @@ PINNED_CACHE_MODE = "force_custom_plan"
 
 
 @dataclass
-class Outcome:
+class CaseResult:
     """One query/case: what ran, which rules it broke, or why it was skipped."""
 
     query: str
@@ -77,7 +77,7 @@ def selected(fqn: str, patterns: list[str] | None) -> bool:
     return any(fnmatch.fnmatchcase(fqn, p) or fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
-def cache_mode_outcomes(app_session: dict[str, str], reported: str) -> list[Outcome]:
+def cache_mode_outcomes(app_session: dict[str, str], reported: str) -> list[CaseResult]:
     """A failure when the app stops pinning custom plans, or the checking session is not using them."""
     problems = []
     if app_session.get("plan_cache_mode") != PINNED_CACHE_MODE:
@@ -93,7 +93,7 @@ def cache_mode_outcomes(app_session: dict[str, str], reported: str) -> list[Outc
         problems.append(
             Violation("plan-cache-mode", "checking session", f"the server reports plan_cache_mode={reported}")
         )
-    return [Outcome(query="(session)", case="plan_cache_mode", violations=problems)]
+    return [CaseResult(query="(session)", case="plan_cache_mode", violations=problems)]
 
 
 async def relation_rows(conn: asyncpg.Connection) -> dict[str, int]:
@@ -106,10 +106,10 @@ def judge(
     sizes: dict[str, int],
     known: baselines.Baseline | None,
     against_baselines: bool = True,
-) -> Outcome:
+) -> CaseResult:
     """Apply every rule to one case's run (without `against_baselines`: only the rules of the plan itself)."""
     case = run.case
-    outcome = Outcome(query=case.query, case=case.name, run=run, baseline=known)
+    outcome = CaseResult(query=case.query, case=case.name, run=run, baseline=known)
     if run.error:
         outcome.violations.append(Violation("error", "", run.error))
         return outcome
@@ -149,7 +149,7 @@ async def check_query(
     config: CheckConfig,
     sizes: dict[str, int],
     update: bool,
-) -> list[Outcome]:
+) -> list[CaseResult]:
     """Every case of one query; with `update`, baselines are rewritten before judging."""
     outcomes = []
     directory = config.baseline_dir(query.namespace)
@@ -174,10 +174,10 @@ async def check_all(
     config: CheckConfig,
     update: bool = False,
     patterns: list[str] | None = None,
-) -> list[Outcome]:
+) -> list[CaseResult]:
     """Every selected named query: its cases run and judged, or its skip, or a `no-case` failure."""
     outcomes = [
-        Outcome(query=where, case="(case file)", violations=[Violation("case-file", "", message)])
+        CaseResult(query=where, case="(case file)", violations=[Violation("case-file", "", message)])
         for where, message in book.problems
         if selected(where, patterns)
     ]
@@ -192,10 +192,10 @@ async def check_all(
                 continue
             where = case_file(query.source).name
             message = f"no plan case: add [{query.name}] with cases (or a skip with a reason) to {where}"
-            outcomes.append(Outcome(query=fqn, case="-", violations=[Violation("no-case", "", message)]))
+            outcomes.append(CaseResult(query=fqn, case="-", violations=[Violation("no-case", "", message)]))
             continue
         if entry.skip:
-            outcomes.append(Outcome(query=fqn, case="-", skipped=entry.skip))
+            outcomes.append(CaseResult(query=fqn, case="-", skipped=entry.skip))
             continue
         outcomes += await check_query(conn, query, entry.cases, config, sizes, update)
     if update and not patterns:

@@ -9,7 +9,7 @@ import math
 from html import escape
 from typing import Any
 
-from app.plans.check import Outcome
+from app.plans.check import CaseResult
 from app.plans.report import RunInfo, ordered, summary
 from app.plans.tree import buffers, node_label, shape
 
@@ -153,7 +153,7 @@ def differing_lines(now: list[str], before: tuple[str, ...]) -> set[int]:
     return {i for i in range(max(len(now), len(before))) if i >= len(now) or i >= len(before) or now[i] != before[i]}
 
 
-def case_section(o: Outcome) -> str:
+def case_section(o: CaseResult) -> str:
     """One case: heading, violations, figures, its plan tree, and the baseline's tree if the shape changed."""
     status = "fail" if not o.passed else ("skip" if o.skipped else ("updated" if o.baseline_written else "ok"))
     if o.passed and o.notes:
@@ -197,7 +197,7 @@ def case_section(o: Outcome) -> str:
     return "\n".join(parts)
 
 
-def page(outcomes: list[Outcome], info: RunInfo, title: str = "Plan checks", preamble: str = "") -> str:
+def page(outcomes: list[CaseResult], info: RunInfo, title: str = "Plan checks", preamble: str = "") -> str:
     """The whole report: verdict, links to the failing cases, a section per case (failing first), settings."""
     failed = any(not o.passed for o in outcomes)
     out = [

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from app.plans.check import Outcome
+from app.plans.check import CaseResult
 from app.plans.indexes import dropped_summary
 from app.plans.rules import RULES
 from app.plans.tree import buffers
@@ -24,7 +24,7 @@ class RunInfo:
     dropped_indexes: dict[str, list[str]] = field(default_factory=dict)
 
 
-def _cells(o: Outcome) -> list[str]:
+def _cells(o: CaseResult) -> list[str]:
     run = o.run
     if run is None or run.explain is None:
         return [o.query, o.case, "", "", "", o.verdict]
@@ -34,7 +34,7 @@ def _cells(o: Outcome) -> list[str]:
 HEADINGS = ["query", "case", "ms", "buffers", "rows", "verdict"]
 
 
-def console(outcomes: list[Outcome], info: RunInfo) -> str:
+def console(outcomes: list[CaseResult], info: RunInfo) -> str:
     """A compact table, then one line per broken rule naming query, case, rule and node."""
     table = [HEADINGS] + [_cells(o) for o in outcomes]
     widths = [max(len(row[i]) for row in table) for i in range(len(HEADINGS))]
@@ -61,7 +61,7 @@ def console(outcomes: list[Outcome], info: RunInfo) -> str:
     return "\n".join(lines)
 
 
-def summary(outcomes: list[Outcome], info: RunInfo) -> str:
+def summary(outcomes: list[CaseResult], info: RunInfo) -> str:
     cases = [o for o in outcomes if not o.skipped]
     failed = [o for o in outcomes if not o.passed]
     skipped = len(outcomes) - len(cases)
@@ -69,10 +69,10 @@ def summary(outcomes: list[Outcome], info: RunInfo) -> str:
     return f"plans: {verdict}: {len(cases)} cases, {len(failed)} failing, {skipped} skipped, in {info.seconds:.0f}s"
 
 
-def ordered(outcomes: list[Outcome]) -> list[Outcome]:
+def ordered(outcomes: list[CaseResult]) -> list[CaseResult]:
     """Failing cases first, then rewritten baselines, passing cases, skipped queries (stable within each)."""
 
-    def rank(o: Outcome) -> int:
+    def rank(o: CaseResult) -> int:
         if not o.passed:
             return 0
         if o.baseline_written or o.notes:
@@ -82,7 +82,7 @@ def ordered(outcomes: list[Outcome]) -> list[Outcome]:
     return sorted(outcomes, key=rank)
 
 
-def _buffers_change(o: Outcome) -> str:
+def _buffers_change(o: CaseResult) -> str:
     """`17 -> 658,804 buffers` against the compared baseline, or the buffers alone without one."""
     if o.run is None or not o.run.explain:
         return ""
@@ -91,7 +91,7 @@ def _buffers_change(o: Outcome) -> str:
     return f"{known.buffers:,} -> {after:,} buffers" if known else f"{after:,} buffers (no baseline)"
 
 
-def _summary_lines(outcomes: list[Outcome], info: RunInfo) -> list[str]:
+def _summary_lines(outcomes: list[CaseResult], info: RunInfo) -> list[str]:
     """The ten-second read: failing cases with their rules and buffers, gone indexes, changed baselines."""
     failing = [o for o in outcomes if not o.passed]
     changed = [o for o in outcomes if o.baseline_written and o.run is not None and o.run.explain]
@@ -128,7 +128,7 @@ def _summary_lines(outcomes: list[Outcome], info: RunInfo) -> list[str]:
     return out
 
 
-def markdown(outcomes: list[Outcome], info: RunInfo, title: str = "Plan checks", preamble: str = "") -> str:
+def markdown(outcomes: list[CaseResult], info: RunInfo, title: str = "Plan checks", preamble: str = "") -> str:
     """The report for a CI job summary: verdict and summary, failures with the rule explained, table, settings."""
     out = [f"# {title}", "", f"**{summary(outcomes, info)}**", ""]
     out += _summary_lines(outcomes, info)
@@ -177,7 +177,7 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def junit(outcomes: list[Outcome], info: RunInfo) -> str:
+def junit(outcomes: list[CaseResult], info: RunInfo) -> str:
     """One testcase per query/case; a failure's message names query, case, rule and node."""
     failures = sum(1 for o in outcomes if not o.passed)
     skipped = sum(1 for o in outcomes if o.skipped)
@@ -204,7 +204,7 @@ def junit(outcomes: list[Outcome], info: RunInfo) -> str:
     return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def write_all(outcomes: list[Outcome], info: RunInfo, reports_dir: Path) -> list[Path]:
+def write_all(outcomes: list[CaseResult], info: RunInfo, reports_dir: Path) -> list[Path]:
     """reports/plans.md, plans.html, plans-junit.xml and reports/plans/<query>.<case>.json."""
     from app.plans.html import page  # html.py builds on this module
     raw = reports_dir / "plans"

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 import asyncpg
 
 from app.plans.cases import load_cases
-from app.plans.check import Outcome, cache_mode_outcomes, check_all, selected
+from app.plans.check import CaseResult, cache_mode_outcomes, check_all, selected
 from app.plans.config import CheckConfig
 from app.plans.explain import connect, read_settings
 from app.plans.fixture import FixtureLoader, describe_scales, prepare_database
@@ -41,7 +41,7 @@ async def open_checking_session(target: Target, say: Callable[[str], None]) -> t
 
 async def run(
     target: Target, say: Callable[[str], None], update: bool = False, patterns: list[str] | None = None
-) -> tuple[list[Outcome], RunInfo]:
+) -> tuple[list[CaseResult], RunInfo]:
     """Check (or, with `update`, rewrite the baselines of) every selected query's cases."""
     conn, _ = await open_checking_session(target, say)
     started = time.monotonic()

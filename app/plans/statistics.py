@@ -22,7 +22,7 @@ from app.database import with_database
 from app.database_admin import drop_database
 from app.plans import baseline as baselines
 from app.plans.cases import load_cases
-from app.plans.check import Outcome, judge, relation_rows, selected
+from app.plans.check import CaseResult, judge, relation_rows, selected
 from app.plans.explain import connect, read_settings, run_case
 from app.plans.fixture import describe_scales, prepare_database
 from app.plans.named import load_named_queries
@@ -50,14 +50,14 @@ class Round:
     number: int
     analyze_seconds: float
     check_seconds: float
-    outcomes: list[Outcome] = field(default_factory=list)
+    outcomes: list[CaseResult] = field(default_factory=list)
 
 
 @dataclass
 class StatisticsPass:
     """Every case folded over the rounds, with what the pass cost."""
 
-    outcomes: list[Outcome]
+    outcomes: list[CaseResult]
     rounds: list[Round]
     copy_seconds: float
     column_targets: list[str]
@@ -74,7 +74,7 @@ def _rounds_text(numbers: list[int], total: int) -> str:
     return f"round{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))} of {total}"
 
 
-def fold(per_round: list[Outcome], known: baselines.Baseline | None) -> Outcome:
+def fold(per_round: list[CaseResult], known: baselines.Baseline | None) -> CaseResult:
     """One case over every round: each broken rule once, naming its rounds; a differing shape as a note.
 
     The run kept for the reports is the first round that broke a rule, else the first whose shape
@@ -109,7 +109,7 @@ def fold(per_round: list[Outcome], known: baselines.Baseline | None) -> Outcome:
             f"plan differs from the baseline in {_rounds_text(differs, total)}: line {line + 1} is `{is_now}`,"
             f" was `{was}`; {buffers(kept.run.plan):,} buffers, baseline {known.buffers:,}"
         )
-    return Outcome(
+    return CaseResult(
         query=first.query,
         case=first.case,
         violations=violations,
@@ -165,7 +165,7 @@ async def run_pass(
     named = load_named_queries(config.queries_dir)
     book = load_cases(named)
     chosen = [(fqn, entry) for fqn, entry in sorted(book.queries.items()) if entry.cases and selected(fqn, patterns)]
-    per_case: dict[tuple[str, str], list[Outcome]] = {}
+    per_case: dict[tuple[str, str], list[CaseResult]] = {}
     done: list[Round] = []
     try:
         conn = await connect(with_database(target.admin_url, copy), {**target.app_session, **config.planner_settings})

@@ -1,16 +1,16 @@
 -- The search log: one row per book search that filtered by author or category.
 
 -- name: insert_search_logs(filters, result_counts, durations_ms, searched_ats)!
--- Records a batch of searches (parallel arrays: filters as JSON text, books returned, duration, time).
+-- Records a batch of searches (parallel arrays: filters as JSON objects, books returned, duration, time).
 -- The app's background writer sends every search queued since its last write in one statement.
 insert into bookstore.search_logs (filters, result_count, duration_ms, searched_at)
 select
-    s.filters::jsonb,
+    s.filters,
     s.result_count,
     s.duration_ms,
     s.searched_at
 from unnest(
-    :filters::text[],
+    :filters::jsonb[],
     :result_counts::integer[],
     :durations_ms::numeric[],
     :searched_ats::timestamptz[]

@@ -28,7 +28,7 @@ select
                     order by ri.position
                 ),
                 '[]'::json
-            )::text
+            )
         from cookbook.recipe_ingredients as ri
         inner join cookbook.ingredients as i on ri.ingredient_id = i.id
         where ri.recipe_id = r.id
@@ -57,27 +57,21 @@ counter as (
 select recipe.id
 from recipe;
 
--- name: update_recipe(recipe_id, changes)$
--- Sets the fields present in `changes` (JSON object text; null clears an optional field) and returns
--- the recipe's id, or nothing if absent. Absent fields keep their values.
-with given as (
-    select :changes::text::jsonb as fields
-)
-
-update cookbook.recipes as r
+-- name: update_recipe(recipe_id, title, category_id, set_description, description, set_instructions, instructions, set_servings, servings, set_prep_minutes, prep_minutes, set_cook_minutes, cook_minutes)$
+-- Updates the given fields of a recipe and returns its id, or nothing if absent (the partial update of
+-- docs/how-to-add.md: null keeps a NOT NULL field; a set_* flag writes a nullable one, null included).
+-- nullable: title, category_id, description, instructions, servings, prep_minutes, cook_minutes
+update cookbook.recipes
 set
-    title = case when g.fields ? 'title' then g.fields ->> 'title' else r.title end,
-    description = case when g.fields ? 'description' then g.fields ->> 'description' else r.description end,
-    instructions = case when g.fields ? 'instructions' then g.fields ->> 'instructions' else r.instructions end,
-    category_id = case when g.fields ? 'category_id' then (g.fields ->> 'category_id')::bigint else r.category_id end,
-    servings = case when g.fields ? 'servings' then (g.fields ->> 'servings')::smallint else r.servings end,
-    prep_minutes
-    = case when g.fields ? 'prep_minutes' then (g.fields ->> 'prep_minutes')::integer else r.prep_minutes end,
-    cook_minutes
-    = case when g.fields ? 'cook_minutes' then (g.fields ->> 'cook_minutes')::integer else r.cook_minutes end
-from given as g
-where r.id = :recipe_id
-returning r.id;
+    title = coalesce(:title, title),
+    category_id = coalesce(:category_id, category_id),
+    description = case when :set_description::boolean then :description else description end,
+    instructions = case when :set_instructions::boolean then :instructions else instructions end,
+    servings = case when :set_servings::boolean then :servings else servings end,
+    prep_minutes = case when :set_prep_minutes::boolean then :prep_minutes else prep_minutes end,
+    cook_minutes = case when :set_cook_minutes::boolean then :cook_minutes else cook_minutes end
+where id = :recipe_id
+returning id;
 
 -- name: delete_recipe(recipe_id)$
 -- Deletes a recipe (its links, view counter and view records go with it) and returns its id.

@@ -178,7 +178,7 @@ select
         select
             coalesce(
                 json_agg(json_build_object('id', i.id, 'name', i.name) order by ri.position asc), '[]'::json
-            )::text
+            )
         from cookbook.recipe_ingredients as ri
         inner join cookbook.ingredients as i on ri.ingredient_id = i.id
         where ri.recipe_id = r.id and ri.ingredient_id <> all(:have_ids::bigint[])

@@ -33,16 +33,3 @@ group by viewed.recipe_id
 order by viewed.recipe_id
 on conflict (recipe_id) do update
     set view_count = vc.view_count + excluded.view_count;
-
--- name: recipe_view_history(recipe_id, after_id, page_size)
--- Returns one page of a recipe's access log, most recent first.
-select
-    v.id,
-    v.recipe_id,
-    v.viewed_at
-from cookbook.recipe_views as v
-where
-    v.recipe_id = :recipe_id
-    and (:after_id::bigint is null or v.id < :after_id)
-order by v.id desc
-limit :page_size;

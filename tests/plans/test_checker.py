@@ -14,7 +14,7 @@ from app.bookstore import seed as bookstore_seed
 from app.database import session_settings
 from app.database_admin import drop_database
 from app.plans import report
-from app.plans.check import Outcome
+from app.plans.check import CaseResult
 from app.plans.cli import show
 from app.plans.config import CheckConfig, Thresholds
 from app.plans.fixture import prepare_database, seed_modules_fixture
@@ -52,7 +52,7 @@ def make_target(admin_url: str, queries_dir: Path, reports: Path, schema_dir: Pa
                   app_session=app_session if app_session is not None else session_settings(Settings()))
 
 
-def failures(outcomes: list[Outcome]) -> list[tuple[str, str, str, str]]:
+def failures(outcomes: list[CaseResult]) -> list[tuple[str, str, str, str]]:
     return [(o.query, o.case, v.rule, v.node) for o in outcomes for v in o.violations]
 
 

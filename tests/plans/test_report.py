@@ -11,7 +11,7 @@ from xml.etree import ElementTree as ET
 from app.plans import report
 from app.plans.baseline import Baseline
 from app.plans.cases import Case
-from app.plans.check import Outcome
+from app.plans.check import CaseResult
 from app.plans.explain import CaseRun
 from app.plans.html import page
 from app.plans.report import RunInfo
@@ -55,12 +55,12 @@ def baseline_for(run: CaseRun, shape_lines: list[str] | None = None, used: int |
     )
 
 
-def passing() -> Outcome:
+def passing() -> CaseResult:
     run = run_of("author_by_id.largest_author", "largest_author")
-    return Outcome(query=run.case.query, case=run.case.name, run=run, baseline=baseline_for(run))
+    return CaseResult(query=run.case.query, case=run.case.name, run=run, baseline=baseline_for(run))
 
 
-def failing_shape() -> Outcome:
+def failing_shape() -> CaseResult:
     """books_page [largest_author] whose baseline used the newest-first index, with far fewer buffers."""
     run = run_of("books_page.largest_author", "largest_author")
     before = [line.replace("books_author_id_published_year_id_idx", "books_published_year_id_idx")
@@ -71,18 +71,18 @@ def failing_shape() -> Outcome:
                   "line 3 of the plan was `Index Scan Backward using books_published_year_id_idx on bookstore.books`"),
         Violation("buffers-baseline", "Nested Loop", "215 buffers in all, baseline 17 (allowed up to 46)"),
     ]
-    return Outcome(query=run.case.query, case=run.case.name, run=run, baseline=known, violations=violations)
+    return CaseResult(query=run.case.query, case=run.case.name, run=run, baseline=known, violations=violations)
 
 
-def updated() -> Outcome:
+def updated() -> CaseResult:
     """books_page [absent_title_word] rewritten by `update`: same shape, buffers 900 -> now."""
     run = run_of("books_page.absent_title_word", "absent_title_word")
-    return Outcome(query=run.case.query, case=run.case.name, run=run, baseline=baseline_for(run),
+    return CaseResult(query=run.case.query, case=run.case.name, run=run, baseline=baseline_for(run),
                    baseline_written=True, previous=baseline_for(run, used=900))
 
 
-def skipped() -> Outcome:
-    return Outcome(query="bookstore.synthetic_books", case="-", skipped="bulk loader run once by `catalog seed`")
+def skipped() -> CaseResult:
+    return CaseResult(query="bookstore.synthetic_books", case="-", skipped="bulk loader run once by `catalog seed`")
 
 
 class Sections(HTMLParser):

@@ -18,7 +18,7 @@ from app.database import session_settings, with_database
 from app.database_admin import drop_database
 from app.plans.baseline import Baseline
 from app.plans.cases import Case
-from app.plans.check import Outcome
+from app.plans.check import CaseResult
 from app.plans.config import CheckConfig, Thresholds
 from app.plans.explain import CaseRun
 from app.plans.fixture import seed_modules_fixture
@@ -44,9 +44,9 @@ def run_of(name: str) -> CaseRun:
     return CaseRun(case=case, args=(), explain=document, rows=21, result_hash="abc")
 
 
-def round_outcome(name: str, violations: list[Violation] | None = None) -> Outcome:
+def round_outcome(name: str, violations: list[Violation] | None = None) -> CaseResult:
     run = run_of(name)
-    return Outcome(query="bookstore.books_page", case="largest_author", run=run, violations=violations or [])
+    return CaseResult(query="bookstore.books_page", case="largest_author", run=run, violations=violations or [])
 
 
 def test_fold_names_each_broken_rule_once_with_its_rounds_and_keeps_that_plan() -> None:

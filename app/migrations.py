@@ -199,7 +199,8 @@ def _refuse_edited(state: MigrationStatus) -> None:
 async def _apply_in_transaction(conn: asyncpg.Connection, file: MigrationFile) -> None:
     async with conn.transaction():
         try:
-            await conn.execute(file.text)
+            if sql_statements(file.text):  # a file of comments alone is an empty query asyncpg cannot run
+                await conn.execute(file.text)
         except asyncpg.PostgresError as exc:
             raise MigrationError(f"{file.filename} failed: {exc}") from exc
         await core_sql.record_migration(conn, filename=file.filename, checksum=file.checksum)

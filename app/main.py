@@ -26,6 +26,7 @@ from app.domains import domain_constraint_errors, domain_module, enabled_domains
 from app.errors import install_error_handlers, request_id
 from app.methods import MethodSemantics, method_not_allowed
 from app.metrics import RequestTiming, request_timing
+from app.queries import check_all
 from app.settings import DomainSettings, Settings, get_settings
 from app.strict_query import reject_unknown_query
 from app.validation import reject_nul_characters
@@ -227,4 +228,5 @@ def create_app(settings: Settings | None = None, *domain_settings: DomainSetting
         module = domain_module(domain, "router")
         assert module is not None
         include(module.router, prefix=f"/{domain}", tags=[domain])
+    check_all()  # a .sql file changed without `scripts/codegen` stops the start, naming the query
     return app

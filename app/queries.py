@@ -1,18 +1,18 @@
-"""The named SQL queries under queries/, loaded once by aiosql, and what the generated code needs to run them.
+"""What the generated code in app/<folder>/sql.py needs to run the named queries under queries/.
 
-aiosql reads the `.sql` files and turns `:name` parameters into `$n`; the typed functions that
-`catalog codegen` writes to app/<folder>/sql.py send that SQL through asyncpg's own statement
-cache, passing the parameters in the order aiosql numbered them. `statement()` checks that order at
-import, so a `.sql` file edited without regenerating stops the app at start-up, naming the query.
+Each folder is loaded once (app/named_queries.py: aiosql with our parameter scanner, `:name` -> `$n`);
+the typed functions send that SQL through asyncpg's own statement cache, passing the parameters in
+the order they were numbered. `statement()` checks that order, and create_app() checks every query
+through check_all(), so a `.sql` file edited without regenerating stops the app at start-up, naming it.
 """
 
 import re
-from pathlib import Path
-from typing import Any, Protocol
+from functools import cache, cached_property
+from typing import Any, ClassVar, Protocol
 
-import aiosql
 import asyncpg
 
+from app.named_queries import Loaded, load_folder
 from app.settings import ROOT
 
 QUERIES_DIR = ROOT / "queries"
@@ -37,27 +37,27 @@ class StaleQueryCode(RuntimeError):
     """The generated code no longer matches a `.sql` file: run `scripts/codegen`."""
 
 
-def load_queries(queries_dir: Path = QUERIES_DIR) -> Any:
-    """Every `.sql` file under `queries_dir`; each sub-folder is a namespace (`queries.bookstore.x`)."""
-    return aiosql.from_path(queries_dir, "asyncpg")
+@cache
+def _folder(namespace: str) -> Loaded:
+    """queries/<namespace>/, each file loaded on its own, once per process."""
+    return load_folder(QUERIES_DIR / namespace, root=ROOT)
 
 
 def statement(namespace: str, name: str, params: tuple[str, ...]) -> str:
-    """The SQL of `namespace.name` as aiosql loaded it, headed by its name (named_sql), after checking its
+    """The SQL text of `namespace.name` with $1..$n, headed by its name (named_sql); StaleQueryCode unless
     $1..$n are `params` in order."""
-    try:
-        loaded = getattr(getattr(queries, namespace), name)
-    except AttributeError:
+    loaded = _folder(namespace)
+    query = loaded.queries.get(f"{namespace}.{name}")
+    if query is None:
+        why = [str(p) for p in loaded.problems if p.query == name]
         raise StaleQueryCode(
-            f"query {namespace}.{name} is no longer in queries/{namespace}/: run scripts/codegen"
-        ) from None
-    numbered = tuple(queries.driver_adapter.var_sorted.get(f"{namespace}.{name}", ()))
-    if numbered != params:
-        raise StaleQueryCode(
-            f"query {namespace}.{name} now takes {numbered}, the generated code passes {params}: run scripts/codegen"
+            why[0] if why else f"query {namespace}.{name} is no longer in queries/{namespace}/: run scripts/codegen"
         )
-    sql: str = loaded.sql
-    return named_sql(f"{namespace}.{name}", sql)
+    if query.numbered != params:
+        raise StaleQueryCode(
+            f"query {namespace}.{name} now takes {query.numbered}, the generated code passes {params}: run scripts/codegen"
+        )
+    return named_sql(f"{namespace}.{name}", query.sql)
 
 
 _FIRST_KEYWORD = re.compile(r"\s*[A-Za-z]+(?=\s)")
@@ -82,10 +82,35 @@ def query_name(sql: str) -> str | None:
     return found.group(1) if found else None
 
 
+class Statement:
+    """A named query as generated code holds it: its SQL is looked up and checked on first use, so
+    importing a stale module never fails (`catalog codegen` can always replace it); see check_all()."""
+
+    created: ClassVar[list["Statement"]] = []
+
+    def __init__(self, namespace: str, name: str, params: tuple[str, ...]) -> None:
+        self.namespace, self.name, self.params = namespace, name, params
+        Statement.created.append(self)
+
+    @cached_property
+    def sql(self) -> str:
+        return statement(self.namespace, self.name, self.params)
+
+
+def check_all() -> None:
+    """Look up every Statement imported so far; one StaleQueryCode naming each stale query (app start-up)."""
+    stale = []
+    for held in Statement.created:
+        try:
+            _ = held.sql
+        except StaleQueryCode as exc:
+            stale.append(str(exc))
+    if stale:
+        raise StaleQueryCode("\n".join(stale))
+
+
 def affected_rows(status: str) -> int:
     """The row count in a command status ("INSERT 0 3", "UPDATE 1", "DELETE 0"); 0 when it has none."""
     count = status.rpartition(" ")[2]
     return int(count) if count.isdigit() else 0
 
-
-queries: Any = load_queries()

@@ -20,10 +20,10 @@ from app import migrations
 from app.codegen.analyze import annotations
 from app.codegen.describe import PrepareError, describe
 from app.codegen.generate import generate, stale, write
-from app.codegen.sources import load_sources
 from app.database import with_database
 from app.database_admin import create_database, drop_database
 from app.embedded import start_embedded_server
+from app.named_queries import load_tree
 from app.settings import ROOT, Settings
 
 SCRATCH_DATABASE = "catalog_codegen"
@@ -66,7 +66,7 @@ def run_codegen(settings: Settings, check: bool) -> int:
         return 1
     outcome = generate(url, settings.queries_dir, ROOT / "app", ROOT)
     for failure in outcome.failures:
-        say(f"codegen: FAILED {failure}")
+        say(failure)
     if check:
         old = stale(outcome)
         for path in old:
@@ -99,8 +99,10 @@ def prepare_all(conn: psycopg.Connection[Any], queries_dir: Path, label: str) ->
     """Prepare every named query of a folder; returns the count and one line per failure."""
     failures = []
     count = 0
-    root = queries_dir.parent
-    for found in load_sources(queries_dir, root).values():
+    loaded = load_tree(queries_dir, queries_dir.parent)
+    failures += [f"{label}{problem}" for problem in loaded.problems]
+    for namespace in sorted({query.namespace for query in loaded.queries.values()}):
+        found = loaded.namespace(namespace)
         folder = {query.name: query for query in found}
         for query in found:
             if query.operation == SQLOperationType.SCRIPT:  # several statements: cannot be prepared
@@ -112,7 +114,7 @@ def prepare_all(conn: psycopg.Connection[Any], queries_dir: Path, label: str) ->
                         conn.execute(folder[needed].sql)
                 describe(conn, query.sql, analyze=False)
             except PrepareError as exc:
-                failures.append(f"{label}{query.where}: {query.fqn}: {exc}")
+                failures.append(f"{label}{query.problem(str(exc), exc.hint, exc.position)}")
     return count, failures
 
 

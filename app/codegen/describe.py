@@ -22,7 +22,12 @@ QUERIES_DIR = ROOT / "queries"
 
 
 class PrepareError(Exception):
-    """PostgreSQL refused to prepare a query; the message is PostgreSQL's."""
+    """PostgreSQL refused to prepare a query: its message, hint and 1-based position in the statement."""
+
+    def __init__(self, message: str, hint: str = "", position: int | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+        self.position = position
 
 
 @dataclass(frozen=True)
@@ -66,11 +71,11 @@ def describe(conn: psycopg.Connection[Any], sql: str, analyze: bool) -> Descript
     with _printed_trees(conn, analyze) as printed:
         prepared = pgconn.prepare(b"", sql.encode())
         if prepared.status != pq.ExecStatus.COMMAND_OK:
-            raise PrepareError(_message(prepared))
+            raise _refused(prepared)
         described = pgconn.describe_prepared(b"")  # before the block's `reset`, which drops the unnamed statement
         text = printed[0] if printed else None  # the block's own `reset` prints a tree too
     if described.status != pq.ExecStatus.COMMAND_OK:
-        raise PrepareError(_message(described))
+        raise _refused(described)
     params = tuple(described.param_type(i) for i in range(described.nparams))
     columns = tuple(
         Column(
@@ -112,9 +117,18 @@ def _printed_trees(conn: psycopg.Connection[Any], wanted: bool) -> Iterator[list
         conn.remove_notice_handler(keep)
 
 
-def _message(result: pq.abc.PGresult) -> str:
-    text = (result.error_message or b"").decode(errors="replace").strip()
-    return text.removeprefix("ERROR:").strip() or "could not prepare the statement"
+def _refused(result: pq.abc.PGresult) -> PrepareError:
+    """PostgreSQL's primary message, hint and error position (not its `LINE n` of the statement)."""
+
+    def field(code: pq.DiagnosticField) -> str:
+        return (result.error_field(code) or b"").decode(errors="replace").strip()
+
+    position = field(pq.DiagnosticField.STATEMENT_POSITION)
+    return PrepareError(
+        field(pq.DiagnosticField.MESSAGE_PRIMARY) or "could not prepare the statement",
+        field(pq.DiagnosticField.MESSAGE_HINT),
+        int(position) if position.isdigit() else None,
+    )
 
 
 CATALOG_QUERIES = QUERIES_DIR / "core" / "codegen.sql"
@@ -151,3 +165,10 @@ def load_catalog(conn: psycopg.Connection[Any]) -> Catalog:
         return int(catalog.codegen_insert_triggers(conn, table_oid=relid) or 0)
 
     return Catalog(functions, operators, columns, relation, insert_triggers)
+
+
+def table_rows(conn: psycopg.Connection[Any], table_oids: set[int]) -> dict[int, tuple[str, tuple[int, ...]]]:
+    """table oid -> (table name, the numbers of its columns in order): what a whole row of it is."""
+    if not table_oids:
+        return {}
+    return {r[0]: (r[1], tuple(r[2])) for r in _catalog().codegen_table_rows(conn, table_oids=sorted(table_oids))}

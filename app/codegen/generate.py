@@ -1,7 +1,7 @@
 """`catalog codegen [--check]`: prepare every named query on a freshly migrated database and write
 app/<folder>/sql.py for each queries/<folder>/; with --check, only say which files are stale."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -9,11 +9,13 @@ import psycopg
 from aiosql.types import SQLOperationType
 
 from app.codegen import analyze
-from app.codegen.describe import Description, PgType, PrepareError, describe, load_catalog, load_types
+from app.codegen.describe import Description, PgType, PrepareError, describe, load_catalog, load_types, table_rows
 from app.codegen.nullability import Catalog
 from app.codegen.render import Field, TypedQuery, render_module
-from app.codegen.sources import SourceQuery, load_sources
+from app.named_queries import NamedQuery, load_tree
 
+ROW_TYPED = {SQLOperationType.SELECT, SQLOperationType.SELECT_ONE, SQLOperationType.INSERT_RETURNING}
+"""Suffixes whose rows reach Python as dicts, so their columns need distinct names; `$` and `!` ignore names."""
 WITH_ROWS = {
     SQLOperationType.SELECT,
     SQLOperationType.SELECT_ONE,
@@ -37,10 +39,10 @@ def module_path(app_dir: Path, namespace: str) -> Path:
 
 def _typed(
     conn: psycopg.Connection[Any],
-    query: SourceQuery,
+    query: NamedQuery,
     types: dict[int, PgType],
     catalog: Catalog,
-    folder: dict[str, SourceQuery],
+    folder: dict[str, NamedQuery],
 ) -> TypedQuery:
     notes = analyze.annotations(query.doc)
     if query.operation == SQLOperationType.SCRIPT:  # several statements: nothing to prepare, nothing to type
@@ -55,9 +57,6 @@ def _typed(
     if query.operation == SQLOperationType.SELECT_VALUE and len(description.columns) != 1:
         raise PrepareError(f"`$` returns one value but the statement returns {len(description.columns)} columns")
     names = [c.name for c in description.columns]
-    bad = sorted({n for n in names if names.count(n) > 1 or not n or n == "?column?"})
-    if bad:
-        raise PrepareError(f"result columns need distinct names (alias them with `as`): {', '.join(bad)}")
     unknown = notes.not_null - set(names)
     if unknown:
         raise PrepareError(f"`not null:` names columns the query does not return: {', '.join(sorted(unknown))}")
@@ -80,24 +79,59 @@ def _typed(
         )
         for column, proven in zip(description.columns, inferred.not_null)
     )
-    return TypedQuery(source=query, params=params, columns=columns, one_row=inferred.one_row)
+    keys = column_names(names) if query.operation in ROW_TYPED else names
+    table, whole = _table_of(conn, description) if query.operation in ROW_TYPED else (None, False)
+    return TypedQuery(
+        source=query,
+        params=params,
+        columns=tuple(replace(c, name=key) for c, key in zip(columns, keys)),
+        one_row=inferred.one_row,
+        table=table,
+        whole_row=whole,
+        renamed=keys != names,
+    )
+
+
+def _table_of(conn: psycopg.Connection[Any], description: Description) -> tuple[str | None, bool]:
+    """The one table every column comes from (or None), and whether they are its whole row in order."""
+    oids = {c.table_oid for c in description.columns}
+    if len(oids) != 1 or 0 in oids:
+        return None, False
+    (oid,) = oids
+    name, numbers = table_rows(conn, oids).get(oid, ("", ()))
+    return name or None, numbers == tuple(c.attnum for c in description.columns)
+
+
+def column_names(names: list[str]) -> list[str]:
+    """Distinct keys for a row: a column without a name is `column_N` (N its position from 1); a
+    name seen before gets `_2`, `_3`, ... (`id`, `id_2`); an `as` alias in the SQL chooses another."""
+    out: list[str] = []
+    for position, name in enumerate(names, start=1):
+        key = name if name and name != "?column?" else f"column_{position}"
+        if key in out:
+            key = next(f"{key}_{k}" for k in range(2, len(names) + 2) if f"{key}_{k}" not in out and f"{key}_{k}" not in names)
+        out.append(key)
+    return out
 
 
 def generate(url: str, queries_dir: Path, app_dir: Path, root: Path) -> Outcome:
     """Describe every named query on the database at `url` and render one module per folder."""
     outcome = Outcome()
-    sources = load_sources(queries_dir, root)
+    loaded = load_tree(queries_dir, root)
+    outcome.failures += [str(problem) for problem in loaded.problems]
+    namespaces = sorted(p.name for p in queries_dir.iterdir() if p.is_dir() and any(p.glob("*.sql")))
     with psycopg.connect(url, autocommit=True) as conn:
         types = load_types(conn)
         catalog = load_catalog(conn)
-        for namespace, found in sources.items():
+        for namespace in namespaces:
             typed = []
+            found = loaded.namespace(namespace)
             folder = {query.name: query for query in found}
             for query in found:
                 try:
                     typed.append(_typed(conn, query, types, catalog, folder))
                 except PrepareError as exc:
-                    outcome.failures.append(f"{query.where}: {query.fqn}: {exc}")
+                    outcome.failures.append(str(query.problem(str(exc), exc.hint, exc.position)))
             outcome.modules[module_path(app_dir, namespace)] = render_module(namespace, typed)
     return outcome
 

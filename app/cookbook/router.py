@@ -39,7 +39,7 @@ FilterNames = Annotated[list[str] | None, Query(max_length=20)]
 MAX_HAVE = 100
 
 
-SummaryRow = sql.RecipesPageRow | sql.RecipesByIngredientPageRow | sql.PopularPageRow
+SummaryRow = sql.RecipesPageRow | sql.PopularPageRow
 
 
 def _summary(row: SummaryRow) -> schemas.RecipeSummary:

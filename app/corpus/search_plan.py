@@ -67,7 +67,7 @@ def rare(found: Outline, page_size: int) -> bool:
 
 async def page(
     conn: Connection, found: Outline, match_all: bool, after_id: int | None, page_size: int
-) -> list[sql.SearchParagraphsRow]:
+) -> list[sql.ParagraphsRow]:
     """One page (page_size rows at most) of the matches older than after_id, newest first."""
     if found.nothing:
         return []
@@ -75,7 +75,7 @@ async def page(
         rows = await sql.search_rare_paragraphs(
             conn, words=found.words, match_all=match_all, after_id=after_id, page_size=page_size
         )
-        return [sql.SearchParagraphsRow(id=r["id"], content=r["content"], created_at=r["created_at"]) for r in rows]
+        return [sql.ParagraphsRow(id=r["id"], content=r["content"], created_at=r["created_at"]) for r in rows]
     return await sql.search_paragraphs(
         conn, words=found.words, match_all=match_all, after_id=after_id, page_size=page_size
     )

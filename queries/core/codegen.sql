@@ -96,3 +96,20 @@ where
     )
     and g.tgtype::integer & 7 = 7
     and g.tgenabled <> 'D';
+
+-- name: codegen_table_rows(table_oids)
+-- Returns each given table's name and the numbers of its live columns in order (its whole row).
+select
+    c.oid::integer as table_oid,
+    c.relname::text as table_name,
+    array(
+        select a.attnum::integer
+        from pg_catalog.pg_attribute as a
+        where
+            a.attrelid = c.oid
+            and a.attnum > 0
+            and not a.attisdropped
+        order by a.attnum
+    ) as column_numbers
+from pg_catalog.pg_class as c
+where c.oid = any(:table_oids::oid[]);

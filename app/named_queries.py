@@ -130,7 +130,8 @@ def _parse_block(path: Path, lines: list[str], start: int, end: int, namespace: 
     matched = SPEC.match(spec)
     if not matched:
         return Problem(
-            path, start + 1, spec_col + 1, None, f"cannot read the query name and suffix in {spec!r}",
+            path, start + 1, spec_col + 1, next(iter(spec.split("(")[0].split()), None),
+            f"cannot read the query name and suffix in {spec!r}",
             "write `-- name: query_name(param, ...)` followed by one of ^ $ ! <! *! # or nothing",
         )  # fmt: skip
     name = matched.group("name").replace("-", "_")

@@ -193,6 +193,7 @@ async def generated_module(
     write(outcome)
     path = tmp_path / "gen" / "odd" / "sql.py"
     monkeypatch.setattr(app.queries, "QUERIES_DIR", queries)
+    monkeypatch.setattr(app.queries.Statement, "created", list(app.queries.Statement.created))  # forget ours after
     app.queries._folder.cache_clear()
     spec = importlib.util.spec_from_file_location("generated_odd_sql", path)
     assert spec and spec.loader

@@ -24,6 +24,7 @@ from app.database import with_database
 from app.database_admin import create_database, drop_database
 from app.embedded import start_embedded_server
 from app.named_queries import load_tree
+from app.queries import StaleQueryCode
 from app.settings import ROOT, Settings
 
 SCRATCH_DATABASE = "catalog_codegen"
@@ -63,6 +64,9 @@ def run_codegen(settings: Settings, check: bool) -> int:
         url = asyncio.run(_scratch(settings))
     except migrations.MigrationError as exc:
         say(f"codegen: the migrations do not apply: {exc}")
+        return 1
+    except StaleQueryCode as exc:  # the migrator's own queries (queries/core/migrations.sql) were changed
+        say(f"codegen: the migrator needs app/core/sql.py as generated from queries/core/: restore it ({exc})")
         return 1
     outcome = generate(url, settings.queries_dir, ROOT / "app", ROOT)
     for failure in outcome.failures:

@@ -19,10 +19,9 @@ import psycopg
 import pytest
 
 from app.codegen.generate import generate
-from app.codegen.render import camel
-from app.codegen.sources import SourceQuery, load_sources
 from app.database import prepare_connection
 from app.database_admin import drop_database
+from app.named_queries import NamedQuery, load_tree
 from app.queries import JsonValue
 from tests.codegen.conformance_cases import CASES, VALUE, Case
 from tests.codegen.test_codegen import migrated
@@ -45,7 +44,7 @@ class Generated:
 
     columns: list[tuple[str, str]]
     params: dict[str, str]
-    query: SourceQuery
+    query: NamedQuery
 
 
 @dataclass(frozen=True)
@@ -98,16 +97,16 @@ async def suite(admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Asy
     outcome = generate(url, root / "queries", root / "app", root)
     assert outcome.failures == []
     rows, functions = _typed(outcome.modules[root / "app" / "conformance" / "sql.py"])
-    sources = {q.name: q for q in load_sources(root / "queries", root)["conformance"]}
+    sources = {q.name: q for q in load_tree(root / "queries", root).namespace("conformance")}
     generated = {}
     for case in runnable:
-        params, returns = functions[case.name]
+        params, returns = functions[case.name] if case.name in functions else functions[f"{case.name}_"]
         if case.suffix == "$":
             columns = [(VALUE, returns)]
         elif case.suffix == "!":
             columns = []
         else:
-            columns = rows[camel(case.name) + "Row"]
+            columns = rows[returns.removeprefix("list[").removesuffix("]").removesuffix(" | None")]  # shared per shape
         generated[case.name] = Generated(columns, params, sources[case.name])
     yield Suite(url, version, generated)
     await drop_database(admin_url, DATABASE)

@@ -10,7 +10,8 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 
 from app import migrations, roles
-from app.database_admin import resolve_database_url
+from app.database import with_database
+from app.database_admin import database_exists, resolve_database_url
 from app.logs import uvicorn_log_config
 from app.seeding import print_progress, seed_demo_if_empty, seed_modules
 from app.settings import Settings, get_settings
@@ -74,15 +75,34 @@ async def _seed(conn: asyncpg.Connection, settings: Settings, args: argparse.Nam
     return 0
 
 
-def _dba(settings: Settings, command: str, live: bool = False, psql_args: list[str] | None = None) -> int:
+def _dba(
+    settings: Settings, command: str, live: bool = False, psql_args: list[str] | None = None, plans: bool = False
+) -> int:
     """lint-schema, psql and url: the DBA's commands (docs/dba-toolkit.md)."""
     from app import psql, schema_lint
 
     if command == "lint-schema":
         return asyncio.run(schema_lint.command(settings, live))
-    url = asyncio.run(resolve_database_url(settings))
+    args = psql_args or []
+    if command == "psql" and args[:1] == ["--plans"]:
+        plans, args = True, args[1:]
+    if command == "url":
+        problem = psql.not_running(settings, plans)
+        if problem:
+            say(problem)
+            return 1
+    if plans:
+        from app.plans.server import plans_admin_url, plans_database
+
+        admin_url, database = plans_admin_url(settings), plans_database(settings)
+        if not asyncio.run(database_exists(admin_url, database)):
+            say(f"the checking database {database} does not exist yet: scripts/plans builds it (README \"Plan checks\")")
+            return 1
+        url = with_database(admin_url, database)
+    else:
+        url = asyncio.run(resolve_database_url(settings))
     if command == "psql":
-        return psql.run_psql(url, psql_args or [])
+        return psql.run_psql(url, args)
     print(url)
     note = psql.embedded_note(settings)
     if note:
@@ -152,8 +172,11 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
 
     lint_cmd = commands.add_parser("lint-schema", help="schema lints on a database migrated from schema/")
     lint_cmd.add_argument("--live", action="store_true", help="lint the app's database as it is (sequences included)")
-    commands.add_parser("psql", help="open psql on the app's database; arguments after `psql` go to psql")
-    commands.add_parser("url", help="print the connection URL of the app's database")
+    commands.add_parser(
+        "psql", help="open psql on the app's database (--plans: the checking database); later arguments go to psql"
+    )
+    url_cmd = commands.add_parser("url", help="print the connection URL of the app's database")
+    url_cmd.add_argument("--plans", action="store_true", help="the plan checks' database (catalog_plans) instead")
 
     stats_cmd = commands.add_parser(
         "stats", help="each named query's production figures (pg_stat_statements) beside its plan budget"
@@ -200,8 +223,10 @@ def main(argv: list[str] | None = None) -> int:
             from app import stats
 
             return asyncio.run(stats.command(settings, args.format, args.reset, args.min_calls))
-        if args.command in ("lint-schema", "url"):
-            return _dba(settings, args.command, live=getattr(args, "live", False))
+        if args.command == "lint-schema":
+            return _dba(settings, args.command, live=args.live)
+        if args.command == "url":
+            return _dba(settings, args.command, plans=args.plans)
         if args.command in ("codegen", "verify"):
             from app.codegen import command as codegen_cli
 

@@ -18,6 +18,15 @@ async def create_database(admin_url: str, name: str, template: str = "template1"
         await conn.close()
 
 
+async def database_exists(admin_url: str, name: str) -> bool:
+    """Whether the server at `admin_url` has a database called `name`."""
+    conn = await asyncpg.connect(admin_url)
+    try:
+        return bool(await core_sql.database_exists(conn, database_name=name))
+    finally:
+        await conn.close()
+
+
 async def drop_database(admin_url: str, name: str) -> None:
     conn = await asyncpg.connect(admin_url)
     try:

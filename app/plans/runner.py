@@ -33,7 +33,13 @@ async def open_checking_session(target: Target, say: Callable[[str], None]) -> t
     """The checking database brought to scale (or reused) and a session on it with pinned settings."""
     config = target.config
     url, _ = await prepare_database(
-        target.admin_url, config.database, config.schema_dir, target.loader, config.statistics_target, say
+        target.admin_url,
+        config.database,
+        config.schema_dir,
+        target.loader,
+        config.statistics_target,
+        say,
+        keep=config.keep_builds,
     )
     session = {**target.app_session, **config.planner_settings}
     return await connect(url, session), url
@@ -50,7 +56,9 @@ async def run(
         reported = await read_settings(conn, REPORTED + list(config.planner_settings))
         named = load_named_queries(config.queries_dir)
         book = load_cases(named)
-        say(f"plans: {'updating baselines of' if update else 'checking'} {len(named)} named queries")
+        chosen = sum(selected(fqn, patterns) for fqn in named)
+        scope = f"{chosen} of {len(named)}" if patterns else f"all {len(named)}"
+        say(f"plans: {'updating baselines of' if update else 'checking'} {scope} named queries")
         # Read before `update` rewrites them: which indexes did the selected baselines rely on?
         use = {
             index: cases

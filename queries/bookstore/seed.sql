@@ -15,8 +15,8 @@ truncate bookstore.book_category, bookstore.books, bookstore.authors, bookstore.
 restart identity;
 
 -- name: synthetic_authors(author_count)!
--- Inserts authors 1..author_count with unique, realistic-looking names.
-insert into bookstore.authors (id, name)
+-- Inserts authors 1..author_count with unique, realistic-looking names, created a minute apart from 2015.
+insert into bookstore.authors (id, name, created_at)
 overriding system value
 select
     g.i,
@@ -39,12 +39,13 @@ select
         'Lopez', 'Marsh', 'Nilsen', 'Ortiz', 'Park', 'Ramos', 'Silva', 'Torres', 'Vogel', 'Wright',
         'Adeyemi', 'Bauer', 'Cruz', 'Diallo', 'Engel', 'Ferreira', 'Greco', 'Hale', 'Ishii', 'Kaur'
     ])[1 + ((g.i - 1) / 1560) % 80]
-    || case when g.i > 124800 then ' ' || ((g.i - 1) / 124800)::text else '' end as name
+    || case when g.i > 124800 then ' ' || ((g.i - 1) / 124800)::text else '' end as name,
+    timestamptz '2015-01-01 00:00:00+00' + g.i * interval '1 minute' as created_at
 from generate_series(1, :author_count::integer) as g (i);
 
 -- name: synthetic_categories(category_count)!
--- Inserts categories 1..category_count named "<adjective> <genre>".
-insert into bookstore.categories (id, name)
+-- Inserts categories 1..category_count named "<adjective> <genre>", created an hour apart from 2015.
+insert into bookstore.categories (id, name, created_at)
 overriding system value
 select
     g.i,
@@ -57,13 +58,14 @@ select
         'Modern', 'Classic', 'Nordic', 'African', 'Asian', 'Latin', 'Urban', 'Rural', 'Early', 'Late',
         'Popular', 'Academic', 'Illustrated', 'Young', 'Graphic', 'Applied', 'Comparative', 'Regional',
         'Medieval', 'Colonial', 'Oceanic', 'Alpine', 'Coastal', 'Desert', 'Arctic'
-    ])[1 + ((g.i - 21) / 20) % 25] || case when g.i > 520 then ' ' || g.i::text else '' end else '' end as name
+    ])[1 + ((g.i - 21) / 20) % 25] || case when g.i > 520 then ' ' || g.i::text else '' end else '' end as name,
+    timestamptz '2015-01-01 00:00:00+00' + g.i * interval '1 hour' as created_at
 from generate_series(1, :category_count::integer) as g (i);
 
 -- name: synthetic_books(first_id, last_id, author_count)!
 -- Inserts books first_id..last_id: skewed authors (a few very large), years, titles with common and
--- rare words, prices, ISBNs.
-insert into bookstore.books (id, title, author_id, published_year, isbn, price)
+-- rare words, prices, ISBNs; created 30 seconds apart from 2020.
+insert into bookstore.books (id, title, author_id, published_year, isbn, price, created_at)
 overriding system value
 select
     r.i as id,
@@ -83,7 +85,8 @@ select
             from generate_series(1, 12) as p
         ) % 10) % 10
     )::text as isbn,
-    round((5 + (r.h2 % 9500) / 100.0)::numeric, 2) as price
+    round((5 + (r.h2 % 9500) / 100.0)::numeric, 2) as price,
+    timestamptz '2020-01-01 00:00:00+00' + r.i * interval '30 seconds' as created_at
 from (
     select
         g.i,

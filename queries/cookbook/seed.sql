@@ -15,8 +15,9 @@ cookbook.ingredients, cookbook.categories
 restart identity;
 
 -- name: synthetic_categories(category_count)!
--- Inserts categories 1..category_count: real course names first, then "<region> <course>".
-insert into cookbook.categories (id, name)
+-- Inserts categories 1..category_count: real course names first, then "<region> <course>",
+-- created an hour apart from 2015.
+insert into cookbook.categories (id, name, created_at)
 overriding system value
 select
     g.i,
@@ -31,13 +32,15 @@ select
             1 + (g.i - 25) % 8
         ] || ' ' || (array['Feast', 'Street Food', 'Classics', 'Festival', 'Everyday'])[1 + ((g.i - 25) / 8) % 5]
         || case when g.i > 64 then ' ' || g.i::text else '' end
-    end as name
+    end as name,
+    timestamptz '2015-01-01 00:00:00+00' + g.i * interval '1 hour' as created_at
 from generate_series(1, :category_count::integer) as g (i);
 
 -- name: synthetic_ingredients(ingredient_count)!
 -- Inserts ingredients 1..ingredient_count: common pantry names first (1 Salt, 2 Water), then
--- "<variety> <produce>" names; ids rise as ingredients get rarer (see synthetic_recipes).
-insert into cookbook.ingredients (id, name)
+-- "<variety> <produce>" names, created a minute apart from 2015; ids rise as ingredients get rarer
+-- (see synthetic_recipes).
+insert into cookbook.ingredients (id, name, created_at)
 overriding system value
 select
     g.i,
@@ -58,7 +61,8 @@ select
             'Persimmon', 'Lovage', 'Amaranth', 'Teff', 'Freekeh', 'Sumac', 'Juniper', 'Rhubarb', 'Damson', 'Cardoon',
             'Tamarind', 'Kumquat', 'Burdock', 'Loquat', 'Mulberry'
         ])[1 + ((g.i - 41) / 20) % 25] || case when g.i > 540 then ' ' || g.i::text else '' end
-    end as name
+    end as name,
+    timestamptz '2015-01-01 00:00:00+00' + g.i * interval '1 minute' as created_at
 from generate_series(1, :ingredient_count::integer) as g (i);
 
 -- name: synthetic_recipes(first_id, last_id, category_count, ingredient_count)!

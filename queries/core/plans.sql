@@ -8,6 +8,7 @@ create table if not exists public.plan_fixture (
     load_seconds numeric(10, 1) not null,
     loaded_at timestamptz not null default now()
 );
+alter table public.plan_fixture add column if not exists seed_fingerprint text;
 
 -- name: plan_fixture_fingerprint()$
 -- Returns the fingerprint of the last completed load, or nothing.
@@ -17,11 +18,19 @@ from public.plan_fixture as f
 order by f.loaded_at desc
 limit 1;
 
--- name: record_plan_fixture(fingerprint, load_seconds)!
--- Records a completed load and how long it took.
+-- name: plan_fixture_seed_fingerprint()$
+-- Returns the seed fingerprint (loader, scales, statistics target) of the last completed load, or nothing.
 -- requires: create_plan_fixture_table
-insert into public.plan_fixture (fingerprint, load_seconds)
-values (:fingerprint, :load_seconds);
+select f.seed_fingerprint
+from public.plan_fixture as f
+order by f.loaded_at desc
+limit 1;
+
+-- name: record_plan_fixture(fingerprint, seed_fingerprint, load_seconds)!
+-- Records a completed load (or extension by new migrations) and how long it took.
+-- requires: create_plan_fixture_table
+insert into public.plan_fixture (fingerprint, seed_fingerprint, load_seconds)
+values (:fingerprint, :seed_fingerprint, :load_seconds);
 
 -- name: set_statistics_target(target)$
 -- Sets default_statistics_target for this session (the following analyze uses it); returns it.
@@ -75,6 +84,7 @@ select pg_advisory_unlock(hashtext('catalog.plans.' || :database_name::text)) as
 
 -- name: copy_database_statement(database_name, template_name)$
 -- Returns a create database statement copying the template's files (fast; the template must be idle).
+-- not null: statement
 select format('create database %I template %I strategy file_copy', :database_name::text, :template_name::text)
     as statement;
 
@@ -97,3 +107,34 @@ where
     and not a.attisdropped
     and n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
 order by table_name, column_name;
+
+-- name: rename_database_statement(database_name, new_name)$
+-- Returns an alter database statement renaming a database (it must have no sessions).
+-- not null: statement
+select format('alter database %I rename to %I', :database_name::text, :new_name::text) as statement;
+
+-- name: databases_named_like(name_prefix)
+-- Returns the databases whose name starts with the prefix (the kept builds of a checking database).
+-- not null: database_name
+select d.datname::text as database_name
+from pg_catalog.pg_database as d
+where left(d.datname, length(:name_prefix::text)) = :name_prefix::text
+order by database_name;
+
+-- name: vacuum_analyze_statement(table_names)$
+-- Returns a vacuum (analyze) statement for the user tables named (bare names) or changed since their
+-- last analyze, or null when there is none.
+select
+    'vacuum (analyze) '
+    || string_agg(format('%I.%I', s.schemaname, s.relname), ', ' order by s.relid) as statement
+from pg_catalog.pg_stat_user_tables as s
+where
+    s.relname = any(:table_names::text[])
+    or s.n_mod_since_analyze > 0
+    or coalesce(s.last_analyze, s.last_autoanalyze) is null;
+
+-- name: plan_fixture_loaded_at()$
+-- Returns when the last load (or extension) of the checking database completed, or nothing.
+-- requires: create_plan_fixture_table
+select max(f.loaded_at) as loaded_at
+from public.plan_fixture as f;

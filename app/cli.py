@@ -96,7 +96,7 @@ def _dba(
 
         admin_url, database = plans_admin_url(settings), plans_database(settings)
         if not asyncio.run(database_exists(admin_url, database)):
-            say(f"the checking database {database} does not exist yet: scripts/plans builds it (README \"Plan checks\")")
+            say(f"the checking database {database} does not exist yet: scripts/plans builds it (docs/plan-checks.md)")
             return 1
         url = with_database(admin_url, database)
     else:
@@ -140,6 +140,19 @@ def serve(settings: Settings, seed: bool, workers: int | None = None) -> int:
         url = asyncio.run(prepare_for_serving(settings, tell))
     else:
         url = asyncio.run(resolve_database_url(settings))
+    if not settings.database_url and settings.embedded_tcp_port:
+        from app import tcp_forward
+        from app.embedded import start_embedded_server
+
+        try:
+            socket_file = tcp_forward.socket_path(start_embedded_server(settings.data_dir))
+            tcp_forward.start_in_background(socket_file, "127.0.0.1", settings.embedded_tcp_port)
+            say(
+                f"embedded server also on postgresql://postgres@127.0.0.1:{settings.embedded_tcp_port}/catalog"
+                " (GUI tools; EMBEDDED_TCP_PORT)"
+            )
+        except (OSError, ValueError) as exc:
+            say(f"warning: the embedded server is not reachable over TCP: {exc}")
     try:
         return serving.run(settings, url, workers or settings.web_concurrency, tell)
     except serving.ServeError as exc:

@@ -21,6 +21,13 @@ class Settings(BaseSettings):
         description="PostgreSQL 15+ URL; unset means an embedded PostgreSQL 18 under data_dir.",
     )
     data_dir: Path = Field(default=ROOT / ".data", description="Where the embedded server keeps its files.")
+    embedded_tcp_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="`catalog serve` with the embedded server: also reach it on 127.0.0.1:PORT (GUI tools); "
+        "scripts/serve sets 54329 unless given.",
+    )
     catalog_plans_keep: int = Field(
         default=2,
         ge=0,

@@ -136,5 +136,7 @@ where
 -- name: plan_fixture_loaded_at()$
 -- Returns when the last load (or extension) of the checking database completed, or nothing.
 -- requires: create_plan_fixture_table
-select max(f.loaded_at) as loaded_at
-from public.plan_fixture as f;
+select f.loaded_at
+from public.plan_fixture as f
+order by f.loaded_at desc
+limit 1;

@@ -248,3 +248,61 @@ async def test_two_runs_at_once_build_the_database_once(admin_url: str) -> None:
     finally:
         await drop_database(admin_url, database)
     assert sorted(reused for _, reused in results) == [False, True]
+
+
+def messages(outcomes: list[Outcome], query: str, rule: str) -> list[str]:
+    return [v.message for o in outcomes if o.query == query for v in o.violations if v.rule == rule]
+
+
+@pytest.mark.parametrize(
+    ("original", "defeated", "expression"),
+    [
+        ("or b.author_id = :author_id)", "or b.author_id + 0 = :author_id)", "author_id + 0)`"),
+        ("or b.author_id = :author_id)", "or b.author_id::text = :author_id::text)", "author_id)::text`"),
+    ],
+)
+async def test_index_defeated_by_an_expression_is_named_not_blamed_on_statistics(
+    admin_url: str, edited: Path, tmp_path: Path, original: str, defeated: str, expression: str
+) -> None:
+    books = edited / "bookstore" / "books.sql"
+    text = books.read_text()
+    assert original in text
+    books.write_text(text.replace(original, defeated, 1))
+    outcomes, _ = await run(make_target(admin_url, edited, tmp_path / "reports"), quiet, patterns=["books_page"])
+    found = messages(outcomes, "bookstore.books_page", "seq-scan") + messages(outcomes, "bookstore.books_page", "estimate")
+    assert found, failures(outcomes)
+    assert all(expression in m and "compare the column itself" in m for m in found), found
+    assert not any("statistics mislead" in m for m in found), found
+
+
+async def test_a_result_only_change_names_the_update_command(admin_url: str, edited: Path, tmp_path: Path) -> None:
+    books = edited / "bookstore" / "books.sql"
+    text = books.read_text()
+    original = "select\n    p.id,\n    p.title,\n    a.name as author,"
+    assert original in text
+    books.write_text(text.replace(original, "select\n    p.id,\n    upper(p.title) as title,\n    a.name as author,", 1))
+    outcomes, _ = await run(make_target(admin_url, edited, tmp_path / "reports"), quiet, patterns=["books_page"])
+    assert {f[2] for f in failures(outcomes)} == {"result"}
+    found = messages(outcomes, "bookstore.books_page", "result")
+    assert found and all("catalog plans update --query bookstore.books_page" in m for m in found), found
+    assert all("the same row count but different rows" in m for m in found), found
+
+
+async def test_a_new_migration_leaves_the_catalog_reading_core_cases_passing(
+    admin_url: str, baselined: Path, tmp_path: Path
+) -> None:
+    schema = tmp_path / "schema"
+    shutil.copytree(ROOT / "schema", schema)
+    (schema / "0990_books_note.sql").write_text(
+        "alter table bookstore.books add column note text;\n"
+        "create index books_note_idx on bookstore.books (note);\n"
+    )
+    database = f"{DATABASE}_migrated"
+    target = make_target(admin_url, baselined, tmp_path / "reports", schema_dir=schema, database=database)
+    try:
+        outcomes, _ = await run(target, quiet, patterns=["core.*"])
+    finally:
+        await drop_database(admin_url, database)
+    checked = {o.query for o in outcomes if o.run is not None}
+    assert {"core.applied_migrations", "core.index_list", "core.relation_row_estimates"} <= checked
+    assert failures(outcomes) == []

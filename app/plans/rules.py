@@ -52,7 +52,7 @@ CONDITION_KEYS = ("Filter", "Index Cond", "Recheck Cond", "Join Filter", "Hash C
 # A column inside arithmetic, a cast or a function call: `(author_id + 0)`, `(price)::text`, `lower(title)`.
 COLUMN_EXPRESSION = re.compile(
     r"\((?:\w+\.)?[a-z_]\w* [-+*/%|]+ [^()]+\)"
-    r"|\((?:\w+\.)?[a-z_]\w*\)::[\w ]+"
+    r"|\((?:\w+\.)?[a-z_]\w*\)::\w+"
     r"|\b(?!any\b|all\b)[a-z_]\w*\((?:\w+\.)?[a-z_]\w*\)"
 )
 
@@ -194,7 +194,11 @@ def against_baseline(
         index = next((i for i, (a, b) in pairs if a != b), min(len(now), len(baseline.shape)))
         was = baseline.shape[index].strip() if index < len(baseline.shape) else "(nothing)"
         is_now = now[index].strip() if index < len(now) else "(nothing)"
-        found.append(Violation("shape", is_now, f"line {index + 1} of the plan was `{was}`"))
+        message = f"line {index + 1} of the plan was `{was}`"
+        expression = next((e for e in map(column_expression, walk(plan)) if e), None)
+        if expression:
+            message += f"; {expression_advice(expression)}"
+        found.append(Violation("shape", is_now, message))
     used = buffers(plan)
     allowed = baseline.buffers * thresholds.buffer_tolerance + thresholds.buffer_slack
     if used > allowed:

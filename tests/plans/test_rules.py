@@ -198,3 +198,29 @@ def test_node_that_ran_to_the_end_below_a_limit_is_judged() -> None:
     found = rules.estimates(plan, LIMITS.estimate_factor, LIMITS.estimate_min_rows)
     assert [v.node for v in found] == ["Index Scan Backward using books_published_year_id_idx on bookstore.books"]
     assert "got 0 per loop" in found[0].message
+
+
+# The estimate advice: an expression of a column, or misleading statistics
+
+
+def test_estimate_advice_names_an_expression_of_a_column() -> None:
+    for condition, expression in [
+        ("((b.author_id + 0) = 5)", "(b.author_id + 0)"),
+        ("((price)::text = '5'::text)", "(price)::text"),
+        ("(lower(title) = 'x'::text)", "lower(title)"),
+    ]:
+        plan = node("Seq Scan", rows=5, estimate=5_000, Filter=condition, **{"Relation Name": "books", "Schema": "s"})
+        found = rules.estimates(plan, LIMITS.estimate_factor, LIMITS.estimate_min_rows)
+        assert len(found) == 1 and f"`{expression}`" in found[0].message, (condition, found)
+        assert "compare the column itself" in found[0].message
+
+
+def test_estimate_advice_on_plain_conditions_is_about_statistics() -> None:
+    for condition in [
+        "(author_id = 5)",
+        "((title ~~ 'x%'::text) AND (published_year > 2000))",
+        "(published_year = ANY ('{1,2}'::integer[]))",
+    ]:
+        plan = node("Seq Scan", rows=5, estimate=5_000, Filter=condition, **{"Relation Name": "books", "Schema": "s"})
+        found = rules.estimates(plan, LIMITS.estimate_factor, LIMITS.estimate_min_rows)
+        assert len(found) == 1 and "statistics mislead the planner" in found[0].message, (condition, found)

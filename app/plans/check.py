@@ -124,7 +124,9 @@ def judge(
     if not against_baselines:
         return outcome
     if known is None:
-        outcome.violations.append(Violation("baseline", "", "no baseline file: run `catalog plans update`"))
+        outcome.violations.append(
+            Violation("baseline", "", f"no baseline file: record it with `catalog plans update --query {case.query}`")
+        )
     else:
         digest = None if case.ignore_result or case.ignore_rows else run.result_hash
         rows = None if case.ignore_rows else run.rows

@@ -6,11 +6,13 @@ from app.embedded import TUNING, start_embedded_server
 from app.settings import Settings
 
 # The checking databases are rebuilt from schema/ and the seeds whenever lost, so their server trades
-# durability for speed and disk: no fsync, no full-page images, and WAL recycled at 1 GB (the data
-# itself is about 2.6 GB per build). wal_level stays `replica`: the loads write into tables made by
-# earlier transactions, where `minimal` would save no WAL, and changing it needs a restart.
+# durability for speed and disk: no fsync, no full-page images, WAL recycled at 1 GB (the data itself
+# is about 2.6 GB per build), and wal_level minimal (no replica of it; an index a migration builds
+# writes no WAL). The settings apply when the server starts (app/embedded.py writes them first).
 THROWAWAY_TUNING = TUNING.replace("max_wal_size = '4GB'\n", "") + """\
 # The plan checks' server (app/plans/server.py): a throwaway database, rebuilt when lost.
+wal_level = minimal
+max_wal_senders = 0
 fsync = off
 synchronous_commit = off
 full_page_writes = off

@@ -250,7 +250,7 @@ async def test_two_runs_at_once_build_the_database_once(admin_url: str) -> None:
     assert sorted(reused for _, reused in results) == [False, True]
 
 
-def messages(outcomes: list[Outcome], query: str, rule: str) -> list[str]:
+def messages(outcomes: list[CaseResult], query: str, rule: str) -> list[str]:
     return [v.message for o in outcomes if o.query == query for v in o.violations if v.rule == rule]
 
 

@@ -104,8 +104,8 @@ def queries_at(ref: str) -> Iterator[Path]:
 
 def script_count(queries_dir: Path) -> int:
     """How many named queries are `#` scripts (several statements: verify cannot prepare them)."""
-    found = load_sources(queries_dir, queries_dir.parent).values()
-    return sum(query.operation == SQLOperationType.SCRIPT for queries in found for query in queries)
+    loaded = load_tree(queries_dir, queries_dir.parent)
+    return sum(query.operation == SQLOperationType.SCRIPT for query in loaded.queries.values())
 
 
 def prepare_all(conn: psycopg.Connection[Any], queries_dir: Path, label: str) -> tuple[int, list[str]]:

@@ -542,7 +542,9 @@ _SYNTHETIC_CATEGORIES = Statement("cookbook", "synthetic_categories", ("category
 
 
 async def synthetic_categories(conn: Connection, *, category_count: int) -> int:
-    """Inserts categories 1..category_count: real course names first, then "<region> <course>"."""
+    """Inserts categories 1..category_count: real course names first, then "<region> <course>", created an hour
+    apart from 2015.
+    """
     return affected_rows(await conn.execute(_SYNTHETIC_CATEGORIES.sql, category_count))
 
 
@@ -551,7 +553,7 @@ _SYNTHETIC_INGREDIENTS = Statement("cookbook", "synthetic_ingredients", ("ingred
 
 async def synthetic_ingredients(conn: Connection, *, ingredient_count: int) -> int:
     """Inserts ingredients 1..ingredient_count: common pantry names first (1 Salt, 2 Water), then "<variety>
-    <produce>" names; ids rise as ingredients get rarer (see synthetic_recipes).
+    <produce>" names, created a minute apart from 2015; ids rise as ingredients get rarer (see synthetic_recipes).
     """
     return affected_rows(await conn.execute(_SYNTHETIC_INGREDIENTS.sql, ingredient_count))
 

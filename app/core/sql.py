@@ -324,12 +324,22 @@ async def plan_fixture_fingerprint(conn: Connection) -> str | None:
     return cast(str | None, await conn.fetchval(_PLAN_FIXTURE_FINGERPRINT.sql))
 
 
-_RECORD_PLAN_FIXTURE = Statement("core", "record_plan_fixture", ("fingerprint", "load_seconds"))
+_PLAN_FIXTURE_SEED_FINGERPRINT = Statement("core", "plan_fixture_seed_fingerprint", ())
 
 
-async def record_plan_fixture(conn: Connection, *, fingerprint: str, load_seconds: Decimal | float) -> int:
-    """Records a completed load and how long it took."""
-    return affected_rows(await conn.execute(_RECORD_PLAN_FIXTURE.sql, fingerprint, load_seconds))
+async def plan_fixture_seed_fingerprint(conn: Connection) -> str | None:
+    """Returns the seed fingerprint (loader, scales, statistics target) of the last completed load, or nothing."""
+    return cast(str | None, await conn.fetchval(_PLAN_FIXTURE_SEED_FINGERPRINT.sql))
+
+
+_RECORD_PLAN_FIXTURE = Statement("core", "record_plan_fixture", ("fingerprint", "seed_fingerprint", "load_seconds"))
+
+
+async def record_plan_fixture(
+    conn: Connection, *, fingerprint: str, seed_fingerprint: str | None, load_seconds: Decimal | float
+) -> int:
+    """Records a completed load (or extension by new migrations) and how long it took."""
+    return affected_rows(await conn.execute(_RECORD_PLAN_FIXTURE.sql, fingerprint, seed_fingerprint, load_seconds))
 
 
 _SET_STATISTICS_TARGET = Statement("core", "set_statistics_target", ("target",))
@@ -450,6 +460,48 @@ _COLUMN_STATISTICS_TARGETS = Statement("core", "column_statistics_targets", ())
 async def column_statistics_targets(conn: Connection) -> list[ColumnStatisticsTargetsRow]:
     """Returns every column given its own statistics target (alter column ... set statistics), by table."""
     return cast(list[ColumnStatisticsTargetsRow], [dict(r) for r in await conn.fetch(_COLUMN_STATISTICS_TARGETS.sql)])
+
+
+_RENAME_DATABASE_STATEMENT = Statement("core", "rename_database_statement", ("database_name", "new_name"))
+
+
+async def rename_database_statement(conn: Connection, *, database_name: str, new_name: str) -> str:
+    """Returns an alter database statement renaming a database (it must have no sessions)."""
+    return cast(str, await conn.fetchval(_RENAME_DATABASE_STATEMENT.sql, database_name, new_name))
+
+
+class DatabasesNamedLikeRow(TypedDict):
+    """A row, as databases_named_like returns it."""
+
+    database_name: str
+
+
+_DATABASES_NAMED_LIKE = Statement("core", "databases_named_like", ("name_prefix",))
+
+
+async def databases_named_like(conn: Connection, *, name_prefix: str) -> list[DatabasesNamedLikeRow]:
+    """Returns the databases whose name starts with the prefix (the kept builds of a checking database)."""
+    return cast(
+        list[DatabasesNamedLikeRow], [dict(r) for r in await conn.fetch(_DATABASES_NAMED_LIKE.sql, name_prefix)]
+    )
+
+
+_VACUUM_ANALYZE_STATEMENT = Statement("core", "vacuum_analyze_statement", ("table_names",))
+
+
+async def vacuum_analyze_statement(conn: Connection, *, table_names: Sequence[str]) -> str | None:
+    """Returns a vacuum (analyze) statement for the user tables named (bare names) or changed since their last
+    analyze, or null when there is none.
+    """
+    return cast(str | None, await conn.fetchval(_VACUUM_ANALYZE_STATEMENT.sql, table_names))
+
+
+_PLAN_FIXTURE_LOADED_AT = Statement("core", "plan_fixture_loaded_at", ())
+
+
+async def plan_fixture_loaded_at(conn: Connection) -> datetime | None:
+    """Returns when the last load (or extension) of the checking database completed, or nothing."""
+    return cast(datetime | None, await conn.fetchval(_PLAN_FIXTURE_LOADED_AT.sql))
 
 
 # --- queries/core/roles.sql --------------------------------------------------------------------------

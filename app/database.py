@@ -1,19 +1,25 @@
-"""Connection URLs, the asyncpg pool, and the per-request connection dependency."""
+"""Connection URLs, one asyncpg pool per server (primary and read replicas), and the per-request
+connection dependency (which statement runs where: app/routing.py)."""
 
 import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, cast
+from functools import reduce
+from typing import Annotated
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
-from asyncpg.pool import PoolConnectionProxy
 from fastapi import Depends, Request
+from starlette.applications import Starlette
 
 from app import tracing
-from app.errors import DATABASE_UNAVAILABLE, UNAVAILABLE_DETAIL, ServiceUnavailable
-from app.metrics import TimedConnection, waiting_for
+from app.errors import DATABASE_UNAVAILABLE
+from app.metrics import TimedConnection
+from app.queries import queries
+from app.readonly import classify
+from app.replicas import Server, Servers
+from app.routing import ROUTE_KEY, Route, RoutedConnection
 from app.settings import Settings
 
 EMBEDDED_DATABASE = "catalog"
@@ -66,10 +72,11 @@ async def no_reset(conn: asyncpg.Connection) -> None:
     UNLISTEN *; RESET ALL` on every release, a round trip per request (issue #12)."""
 
 
-async def create_pool(url: str, settings: Settings) -> asyncpg.Pool:
+async def create_pool(url: str, settings: Settings, min_size: int | None = None) -> asyncpg.Pool:
+    """The app's pool of connections to one server (POOL_MIN_SIZE unless `min_size` is given)."""
     pool = await asyncpg.create_pool(
         url,
-        min_size=settings.pool_min_size,
+        min_size=settings.pool_min_size if min_size is None else min_size,
         max_size=settings.pool_max_size,
         timeout=settings.connect_timeout,
         statement_cache_size=settings.database_statement_cache_size,
@@ -82,57 +89,58 @@ async def create_pool(url: str, settings: Settings) -> asyncpg.Pool:
     return pool
 
 
-async def _acquire(request: Request) -> tuple[asyncpg.Pool, PoolConnectionProxy]:
-    """A pooled connection within POOL_ACQUIRE_TIMEOUT, or a 503 when none comes in time or the database
-    cannot be reached (the pool reconnects by itself once it is back)."""
-    pool: asyncpg.Pool = request.app.state.pool
-    timeout = request.app.state.settings.pool_acquire_timeout
-    # With an idle connection in the pool nothing can be waited for: no timeout machinery then (asyncpg
-    # wraps a timed acquire, and the release after it, in asyncio.timeout: about 3% of a cheap request).
+async def open_servers(primary_url: str, settings: Settings) -> Servers:
+    """One pool per server: the primary at `primary_url` (must answer now) and each DATABASE_REPLICA_URLS
+    entry (may be down: its pool connects when it answers). Positions are polled once `start()`ed."""
+    primary = Server("primary", primary_url, await create_pool(primary_url, settings))
+    replicas = []
+    for number, url in enumerate(settings.replica_urls(), start=1):
+        replicas.append(Server(f"replica{number}", url, await _replica_pool(url, settings)))
+    if replicas:
+        # Every loaded named query is parsed once now, so requests only look the answer up.
+        classify(reduce(getattr, name.split("."), queries).sql for name in queries.available_queries)
+    return Servers(
+        primary,
+        replicas,
+        max_lag_ms=settings.replica_max_lag_ms,
+        poll_interval=settings.replica_poll_interval_ms / 1000,
+    )
+
+
+async def _replica_pool(url: str, settings: Settings) -> asyncpg.Pool:
     try:
-        if pool.get_idle_size():
-            conn = await pool.acquire()
-        else:
-            with waiting_for(pool):
-                conn = await pool.acquire(timeout=timeout)
-    except TimeoutError as exc:
-        raise ServiceUnavailable(
-            f"no database connection became free within {timeout:g}s; the service is overloaded, retry later"
-        ) from exc
-    except DATABASE_UNAVAILABLE as exc:
-        log.warning("database unavailable: %r", exc)
-        raise ServiceUnavailable(UNAVAILABLE_DETAIL) from exc
-    return pool, conn
+        return await create_pool(url, settings)
+    except (*DATABASE_UNAVAILABLE, asyncpg.PostgresError) as exc:  # down, or refusing us (e.g. a role not replayed yet)
+        log.warning(
+            "replica %s does not answer yet (%r); reads go elsewhere until it does", url.rpartition("@")[2], exc
+        )
+        return await create_pool(url, settings, min_size=0)
+
+
+def pools(app: Starlette) -> list[tuple[str, asyncpg.Pool]]:
+    """(server name, pool) of every server the app reads or writes: `primary` first, then `replica1`..."""
+    servers: Servers = app.state.servers
+    return servers.pools()
 
 
 @asynccontextmanager
-async def borrow(request: Request) -> AsyncIterator[asyncpg.Connection]:
-    """One pooled connection for as long as the block runs (see _acquire for the 503s)."""
-    pool, conn = await _acquire(request)
+async def borrow(request: Request) -> AsyncIterator[RoutedConnection]:
+    """A connection routed like the request's own (app/routing.py), whose pooled connections go back
+    when the block ends; 503 when none comes within POOL_ACQUIRE_TIMEOUT or the database is down."""
+    conn = RoutedConnection(request.scope[ROUTE_KEY])
     try:
-        # The pool lends a proxy that forwards everything to the connection: typed as one.
-        yield cast(asyncpg.Connection, conn)
+        yield conn
     finally:
-        await pool.release(conn)
+        await conn.release()
 
 
-async def connection(request: Request) -> asyncpg.Connection:
-    """FastAPI dependency: the request's pooled connection (see _acquire), given back to the pool as soon
-    as the handler returns, before the response is sent and before background tasks run (which take
-    their own connection; held until after them, 10 busy requests whose log writes wait for a connection
-    would starve the pool).
-
-    A plain function rather than a dependency with `yield`: the release is pushed on FastAPI's
-    per-handler exit stack (the one `Depends(..., scope="function")` uses), which skips the context
-    manager, the cancel-scope shielding and the async-library lookup FastAPI wraps around each yield
-    dependency, about 8% of a cheap request's CPU (issue #12). pool.release shields itself from
-    cancellation."""
-    pool, conn = await _acquire(request)
-    request.scope[FUNCTION_EXIT_STACK].push_async_callback(pool.release, conn)
-    return cast(asyncpg.Connection, conn)
+async def connection(request: Request) -> RoutedConnection:
+    """FastAPI dependency: the request's connection (app/routing.py). It borrows pooled connections when
+    a statement first needs one (503 when none comes within POOL_ACQUIRE_TIMEOUT or the database is
+    down) and gives them back when the response starts, before background tasks run (which take their
+    own; held until after them, 10 busy requests whose log writes wait would starve the pool)."""
+    route: Route = request.scope[ROUTE_KEY]
+    return route.main
 
 
-FUNCTION_EXIT_STACK = "fastapi_function_astack"
-"""FastAPI's AsyncExitStack closed when the endpoint function returns (fastapi/routing.py, request_response)."""
-
-Connection = Annotated[asyncpg.Connection, Depends(connection)]
+Connection = Annotated[RoutedConnection, Depends(connection)]

@@ -20,13 +20,14 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import health, logs, metrics, openapi, tracing
-from app.database import create_pool
+from app.database import open_servers
 from app.database_admin import resolve_database_url
 from app.domains import domain_constraint_errors, domain_module, enabled_domains
 from app.errors import install_error_handlers, request_id
 from app.methods import MethodSemantics, method_not_allowed
 from app.metrics import RequestTiming, request_timing
 from app.queries import check_all
+from app.routing import ConnectionRouting
 from app.settings import DomainSettings, Settings, get_settings
 from app.strict_query import reject_unknown_query
 from app.validation import reject_nul_characters
@@ -34,7 +35,6 @@ from app.validation import reject_nul_characters
 log = logging.getLogger(__name__)
 requests_log = logging.getLogger("app.requests")
 
-PRIMARY_SERVER = "primary"  # the pool's label in /metrics
 _CLIENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
@@ -169,10 +169,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     url = settings.app_database_url or await resolve_database_url(settings)
     tracing.configure_from_environment()
-    app.state.pool = await create_pool(url, settings)
+    servers = app.state.servers = await open_servers(url, settings)
+    app.state.pool = servers.primary.pool  # writes and background work (app/background.py) run on the primary
+    servers.start()
     refreshing = None
     if settings.metrics:
-        metrics.track_pool(PRIMARY_SERVER, app.state.pool)
+        for name, pool in servers.pools():
+            metrics.track_pool(name, pool)
         refreshing = asyncio.create_task(metrics.refresh_loop(), name="metrics refresh")
     freeze_startup_objects()
     try:
@@ -180,10 +183,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         if refreshing is not None:
             refreshing.cancel()
-            metrics.untrack_pool(PRIMARY_SERVER)
+            for name, _ in servers.pools():
+                metrics.untrack_pool(name)
             metrics.process_exit()
         tracing.flush()
-        await app.state.pool.close()
+        await servers.stop()
+        for _, pool in servers.pools():
+            await pool.close()
         gc.unfreeze()  # an app built again in this process (tests) must not pin this one's objects
 
 
@@ -205,6 +211,7 @@ def create_app(settings: Settings | None = None, *domain_settings: DomainSetting
     domains = enabled_domains(settings)
     install_error_handlers(app, domain_constraint_errors(domains))
     app.add_exception_handler(405, method_not_allowed)
+    app.add_middleware(ConnectionRouting)  # innermost: the request's connections, its Consistency-Token
     app.add_middleware(MethodSemantics)
     templates: dict[int, str] = {}
     app.add_middleware(

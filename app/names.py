@@ -9,7 +9,6 @@ with `id`, `name` and `name_key` (the lower-cased name it pages on).
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Annotated, Protocol
 
-import asyncpg
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
@@ -17,6 +16,7 @@ from app.database import Connection
 from app.errors import NotFound, Unprocessable, declare
 from app.pagination import Cursor, PageSize, decode_cursor, linked_page
 from app.params import id_path
+from app.queries import Connection as QueryConnection
 
 Row = Mapping[str, object]
 NAME_MAX_LENGTH = 200
@@ -41,7 +41,7 @@ class NamePage(Protocol):
     """One page of a domain's named things in name order."""
 
     def __call__(
-        self, conn: asyncpg.Connection, *, after_name_key: str | None, page_size: int
+        self, conn: QueryConnection, *, after_name_key: str | None, page_size: int
     ) -> Awaitable[Sequence[Row]]: ...
 
 
@@ -49,20 +49,20 @@ class NamePrefixPage(Protocol):
     """One page of a domain's named things in name order, optionally those whose name starts with a prefix."""
 
     def __call__(
-        self, conn: asyncpg.Connection, *, name_prefix: str | None, after_name_key: str | None, page_size: int
+        self, conn: QueryConnection, *, name_prefix: str | None, after_name_key: str | None, page_size: int
     ) -> Awaitable[Sequence[Row]]: ...
 
 
 class InsertName(Protocol):
     """Insert a named thing and return its row (a name taken in any case is a unique violation: 409)."""
 
-    def __call__(self, conn: asyncpg.Connection, *, name: str) -> Awaitable[Row | None]: ...
+    def __call__(self, conn: QueryConnection, *, name: str) -> Awaitable[Row | None]: ...
 
 
-DeleteById = Callable[[asyncpg.Connection, int], Awaitable[object]]
+DeleteById = Callable[[QueryConnection, int], Awaitable[object]]
 """Delete one row by id; returns None when there was none (a row still referenced is a 409)."""
 
-GetById = Callable[[asyncpg.Connection, int], Awaitable[Row | None]]
+GetById = Callable[[QueryConnection, int], Awaitable[Row | None]]
 """Read one row (`id`, `name`) by id; None when there is none."""
 
 

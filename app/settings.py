@@ -72,6 +72,17 @@ class Settings(BaseSettings):
     app_database_url: str | None = Field(
         default=None, description="URL the app serves with; unset means DATABASE_URL's server logged in as app_role."
     )
+    database_replica_urls: str | None = Field(
+        default=None,
+        description="Comma-separated URLs of read replicas (streaming replicas of the primary), each logged in as "
+        "the role the app serves as; unset: every statement runs on the primary (docs/replicas.md).",
+    )
+    replica_max_lag_ms: int = Field(
+        default=500, ge=0, description="A replica serves reads without a Consistency-Token only while its lag is below this."
+    )
+    replica_poll_interval_ms: int = Field(
+        default=100, ge=10, description="How often each server's WAL position is polled in the background."
+    )
     catalog_domains: str | None = Field(
         default=None, description="Comma-separated domains to mount; unset means every domain that exists."
     )
@@ -90,6 +101,10 @@ class Settings(BaseSettings):
     def times_statements(self) -> bool:
         """Whether requests' database time is measured: for /metrics or for the JSON access log."""
         return self.metrics or (self.log_format == "json" and self.access_log)
+
+    def replica_urls(self) -> list[str]:
+        """DATABASE_REPLICA_URLS as a list (empty when unset)."""
+        return [url.strip() for url in (self.database_replica_urls or "").split(",") if url.strip()]
 
     def domain_filter(self) -> set[str] | None:
         """The domains asked for by CATALOG_DOMAINS, or None for all of them."""

@@ -9,7 +9,7 @@ import argparse
 import asyncio
 import sys
 
-from app.bench import cases, data, report, wrk
+from app.bench import cases, data, replica, report, wrk
 from app.bench.modules import BenchModule, bench_modules
 from app.bench.servers import serving
 from app.settings import ROOT, get_settings
@@ -31,6 +31,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         choices=("ceiling", "metrics-off"),
         default="ceiling",
         help="the second server: the bare ceiling (default), or the app with METRICS=off (what metrics cost)",
+    )
+    parser.add_argument(
+        "--replica", action="store_true", help="only the replica run: one primary vs primary + replica (app/bench/replica.py)"
     )
     return parser.parse_args(argv)
 
@@ -83,6 +86,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     seconds = args.seconds or (3.0 if args.quick else 5.0)
     rounds = args.rounds or (1 if args.quick else 3)
+    if args.replica:
+        lines = replica.run(seconds, rounds, args.connections)
+        (ROOT / "reports").mkdir(exist_ok=True)
+        (ROOT / "reports" / "bench-replica.md").write_text("\n".join(lines) + "\n")
+        print("\n".join(lines))
+        print("bench: wrote reports/bench-replica.md")
+        return 0
     settings = get_settings()
     modules = bench_modules(settings)
     unknown = sorted(set(args.domain or ()) - set(modules))

@@ -6,7 +6,6 @@ Mounted at /cookbook; the old recipe service's clients use that as their base UR
 from datetime import UTC, datetime
 from typing import Annotated
 
-import asyncpg
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response, status
 
 from app import names
@@ -250,7 +249,7 @@ async def _write_ingredients(conn: QueryConnection, recipe_id: int, lines: list[
     )
 
 
-async def _create(body: schemas.RecipeCreate, conn: asyncpg.Connection) -> schemas.Recipe:
+async def _create(body: schemas.RecipeCreate, conn: Connection) -> schemas.Recipe:
     async with conn.transaction():
         await _check_category(conn, body.category_id)
         recipe_id = await sql.insert_recipe(

@@ -504,6 +504,25 @@ async def plan_fixture_loaded_at(conn: Connection) -> datetime | None:
     return cast(datetime | None, await conn.fetchval(_PLAN_FIXTURE_LOADED_AT.sql))
 
 
+# --- queries/core/replication.sql --------------------------------------------------------------------
+
+
+_WAL_POSITION = statement("core", "wal_position", ())
+
+
+async def wal_position(conn: Connection) -> int:
+    """Returns the primary's current WAL write position (bytes since 0/0): a commit that returned is at or before it."""
+    return cast(int, await conn.fetchval(_WAL_POSITION))
+
+
+_REPLAY_POSITION = statement("core", "replay_position", ())
+
+
+async def replay_position(conn: Connection) -> int | None:
+    """Returns how far a replica has replayed the primary's WAL (bytes since 0/0); null on a server that is not a replica."""
+    return cast(int | None, await conn.fetchval(_REPLAY_POSITION))
+
+
 # --- queries/core/roles.sql --------------------------------------------------------------------------
 
 

@@ -225,7 +225,7 @@ async def save_definitions(conn: Connection, found: dict[str, Definition]) -> No
 
 
 async def dictionary(
-    borrow: Callable[[], AbstractAsyncContextManager[asyncpg.Connection]],
+    borrow: Callable[[], AbstractAsyncContextManager[Connection]],
     service: CorpusService,
     exclude_stopwords: bool,
 ) -> list[dict[str, Any]]:

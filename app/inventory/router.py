@@ -38,7 +38,7 @@ IdempotencyKey = Annotated[
 async def _product_page(
     request: Request,
     response: Response,
-    conn: asyncpg.Connection,
+    conn: Connection,
     category_id: int | None,
     q: str | None,
     low_stock: bool,

@@ -1,0 +1,278 @@
+"""Where each statement of a request runs, and the Consistency-Token that carries a write's WAL position.
+
+A request gets one `RoutedConnection`, which borrows pooled connections only when a statement needs
+one and gives them back when the response starts (`ConnectionRouting`, a pure ASGI middleware). In a
+GET or HEAD request a statement that cannot write (app/readonly.py) runs on a replica fit for it
+(app/replicas.py); every other statement, every transaction, and everything after the request first
+used the primary runs on the primary. A replica that fails a statement is skipped and the statement
+reruns on the primary, so no request fails because of a replica. A request that wrote reads the
+primary's WAL position before its connection goes back and answers it as `Consistency-Token`; a
+request sending a token back reads only from a server that has replayed that far (else the primary).
+With no replica configured every statement runs on the primary and no token is read or sent.
+"""
+
+import json
+import logging
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core import sql as core_sql
+from app.errors import DATABASE_UNAVAILABLE, UNAVAILABLE_DETAIL, ServiceUnavailable, request_id
+from app.metrics import waiting_for
+from app.readonly import is_read_only, mark_writing
+from app.replicas import Server, Servers
+
+log = logging.getLogger(__name__)
+
+TOKEN_HEADER = "Consistency-Token"
+_LSN = re.compile(r"([0-9A-Fa-f]{1,8})/([0-9A-Fa-f]{1,8})")
+READ_METHODS = frozenset({"GET", "HEAD"})
+ROUTE_KEY = "catalog.route"
+"""The request's `Route` in the ASGI scope (set by `ConnectionRouting`)."""
+
+# A statement that fails on a replica for these reasons reruns on the primary.
+REPLICA_FAILURES = (*DATABASE_UNAVAILABLE, asyncpg.InterfaceError, TimeoutError)
+RECOVERY_CONFLICTS = (asyncpg.SerializationError,)  # "canceling statement due to conflict with recovery"
+
+
+def format_token(position: int) -> str:
+    """A WAL position as PostgreSQL writes an LSN: `16/B374D848`."""
+    return f"{position >> 32:X}/{position & 0xFFFFFFFF:X}"
+
+
+def parse_token(text: str) -> int | None:
+    """The WAL position of an LSN like `16/B374D848`, or None when `text` is not one."""
+    found = _LSN.fullmatch(text.strip())
+    if found is None:
+        return None
+    return (int(found[1], 16) << 32) | int(found[2], 16)
+
+
+async def acquire(pool: asyncpg.Pool, timeout: float) -> PoolConnectionProxy:
+    """A pooled connection within `timeout` seconds, or a 503 when none comes in time or the server
+    cannot be reached (the pool reconnects by itself once it is back)."""
+    # With an idle connection in the pool nothing can be waited for: no timeout machinery then (asyncpg
+    # wraps a timed acquire, and the release after it, in asyncio.timeout: about 3% of a cheap request).
+    try:
+        if pool.get_idle_size():
+            return await pool.acquire()
+        with waiting_for(pool):
+            return await pool.acquire(timeout=timeout)
+    except TimeoutError as exc:
+        raise ServiceUnavailable(
+            f"no database connection became free within {timeout:g}s; the service is overloaded, retry later"
+        ) from exc
+    except DATABASE_UNAVAILABLE as exc:
+        log.warning("database unavailable: %r", exc)
+        raise ServiceUnavailable(UNAVAILABLE_DETAIL) from exc
+
+
+class Route:
+    """What one request may read from: `needed` is the WAL position its reads must see (its token)."""
+
+    __slots__ = ("servers", "acquire_timeout", "needed", "replica_reads", "tokens", "position", "main")
+
+    def __init__(self, servers: Servers, acquire_timeout: float, needed: int = 0, replica_reads: bool = False) -> None:
+        self.servers = servers
+        self.acquire_timeout = acquire_timeout
+        self.needed = needed
+        self.replica_reads = replica_reads
+        self.tokens = bool(servers.replicas)
+        self.position = 0
+        """The primary's WAL position after this request's writes (0: it wrote nothing)."""
+        self.main = RoutedConnection(self)
+
+    def committed(self, position: int) -> None:
+        if position > self.position:
+            self.position = position
+        self.servers.committed(position)
+
+
+class RoutedConnection:
+    """The connection a handler is given: `fetch`, `fetchrow`, `fetchval`, `execute` and `transaction`
+    of asyncpg's, each statement sent to the primary or a replica as the module docstring says."""
+
+    __slots__ = ("_route", "_primary", "_replica", "_replica_server", "_replica_reads", "_wrote")
+
+    def __init__(self, route: Route) -> None:
+        self._route = route
+        self._primary: PoolConnectionProxy | None = None
+        self._replica: PoolConnectionProxy | None = None
+        self._replica_server: Server | None = None
+        self._replica_reads = route.replica_reads
+        self._wrote = False
+
+    async def fetch(self, query: str, *args: object, timeout: float | None = None) -> list[asyncpg.Record]:
+        if self._replica_reads and is_read_only(query):
+            replica = await self._on_replica()
+            if replica is not None:
+                try:
+                    return await replica.fetch(query, *args, timeout=timeout)
+                except (*REPLICA_FAILURES, *RECOVERY_CONFLICTS, asyncpg.ReadOnlySQLTransactionError) as exc:
+                    await self._replica_failed(query, exc)
+        return await (await self._on_primary(query)).fetch(query, *args, timeout=timeout)
+
+    async def fetchrow(self, query: str, *args: object, timeout: float | None = None) -> asyncpg.Record | None:
+        if self._replica_reads and is_read_only(query):
+            replica = await self._on_replica()
+            if replica is not None:
+                try:
+                    return await replica.fetchrow(query, *args, timeout=timeout)
+                except (*REPLICA_FAILURES, *RECOVERY_CONFLICTS, asyncpg.ReadOnlySQLTransactionError) as exc:
+                    await self._replica_failed(query, exc)
+        return await (await self._on_primary(query)).fetchrow(query, *args, timeout=timeout)
+
+    async def fetchval(self, query: str, *args: object, column: int = 0, timeout: float | None = None) -> object:
+        if self._replica_reads and is_read_only(query):
+            replica = await self._on_replica()
+            if replica is not None:
+                try:
+                    return await replica.fetchval(query, *args, column=column, timeout=timeout)
+                except (*REPLICA_FAILURES, *RECOVERY_CONFLICTS, asyncpg.ReadOnlySQLTransactionError) as exc:
+                    await self._replica_failed(query, exc)
+        return await (await self._on_primary(query)).fetchval(query, *args, column=column, timeout=timeout)
+
+    async def execute(self, query: str, *args: object, timeout: float | None = None) -> str:
+        if self._replica_reads and is_read_only(query):
+            replica = await self._on_replica()
+            if replica is not None:
+                try:
+                    return await replica.execute(query, *args, timeout=timeout)
+                except (*REPLICA_FAILURES, *RECOVERY_CONFLICTS, asyncpg.ReadOnlySQLTransactionError) as exc:
+                    await self._replica_failed(query, exc)
+        return await (await self._on_primary(query)).execute(query, *args, timeout=timeout)
+
+    @asynccontextmanager
+    async def transaction(
+        self, *, isolation: str | None = None, readonly: bool = False, deferrable: bool = False
+    ) -> AsyncIterator[None]:
+        """A transaction on the primary (asyncpg's `Connection.transaction`); nested ones are savepoints."""
+        conn = await self._on_primary(None)
+        async with conn.transaction(isolation=isolation, readonly=readonly, deferrable=deferrable):  # type: ignore[arg-type]
+            yield
+
+    async def release(self) -> None:
+        """Give the connections back; after a write, first read the primary's WAL position (the token)."""
+        replica, server = self._replica, self._replica_server
+        if replica is not None and server is not None:
+            self._replica = None
+            await server.pool.release(replica)
+        primary = self._primary
+        if primary is None:
+            return
+        self._primary = None
+        try:
+            if self._wrote:
+                self._wrote = False
+                self._route.committed(await core_sql.wal_position(primary))
+        except (*DATABASE_UNAVAILABLE, asyncpg.InterfaceError, asyncpg.PostgresError) as exc:
+            log.warning("could not read the WAL position after a write (no Consistency-Token): %r", exc)
+        finally:
+            await self._route.servers.primary.pool.release(primary)
+
+    async def _on_primary(self, query: str | None) -> PoolConnectionProxy:
+        """The primary's connection for `query` (None: a transaction); from now on every statement runs there."""
+        conn = self._primary
+        if conn is None:
+            route = self._route
+            conn = self._primary = await acquire(route.servers.primary.pool, route.acquire_timeout)
+            self._replica_reads = False
+        if not self._wrote and self._route.tokens and (query is None or not is_read_only(query)):
+            self._wrote = True
+        return conn
+
+    async def _on_replica(self) -> PoolConnectionProxy | None:
+        """The connection of a replica fit for this request, or None (then the primary serves it)."""
+        conn = self._replica
+        if conn is not None:
+            return conn
+        route = self._route
+        server = route.servers.replica_for(route.needed)
+        if server is None:
+            self._replica_reads = False
+            return None
+        pool = server.pool
+        try:
+            conn = await pool.acquire(timeout=None if pool.get_idle_size() else route.acquire_timeout)
+        except REPLICA_FAILURES as exc:
+            if not isinstance(exc, TimeoutError):  # a busy pool is not a broken server
+                route.servers.failed(server, exc)
+            self._replica_reads = False
+            return None
+        self._replica, self._replica_server = conn, server
+        return conn
+
+    async def _replica_failed(self, query: str, exc: BaseException) -> None:
+        """After a replica refused or failed `query`: the rest of the request runs on the primary."""
+        server, conn = self._replica_server, self._replica
+        self._replica_reads = False
+        if isinstance(exc, asyncpg.ReadOnlySQLTransactionError):
+            mark_writing(query)  # it writes (a volatile function): straight to the primary from now on
+        elif isinstance(exc, RECOVERY_CONFLICTS):
+            log.info(
+                "a statement on replica %s was cancelled (%r); rerunning it on the primary", server and server.name, exc
+            )
+        elif server is not None:
+            self._route.servers.failed(server, exc)
+        if conn is not None and server is not None:
+            self._replica = None
+            await server.pool.release(conn)
+
+
+class ConnectionRouting:
+    """Pure ASGI middleware: each HTTP request's `Route` (its Consistency-Token read from the request),
+    its connections given back when the response starts, and the token of a write put on the answer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = scope["app"].state
+        servers: Servers = state.servers
+        needed, replica_reads = 0, False
+        if servers.replicas:
+            for name, value in scope["headers"]:  # names are lower-case in ASGI
+                if name == b"consistency-token":
+                    given = parse_token(value.decode("latin-1"))
+                    if given is None:
+                        await _bad_token(send)
+                        return
+                    needed = given
+            replica_reads = scope["method"] in READ_METHODS
+        route = Route(servers, state.settings.pool_acquire_timeout, needed, replica_reads)
+        scope[ROUTE_KEY] = route
+        main = route.main
+
+        async def send_with_token(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                await main.release()
+                if route.position:
+                    token = (b"consistency-token", format_token(route.position).encode())
+                    message["headers"] = [*message.get("headers", ()), token]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_token)
+        finally:
+            await main.release()  # no response started (an error), or used again by a background task
+
+
+async def _bad_token(send: Send) -> None:
+    detail = f"{TOKEN_HEADER}: expected a WAL position as this API answered it, like 16/B374D848"
+    body = json.dumps({"detail": detail, "request_id": request_id.get()}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 400,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

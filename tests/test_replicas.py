@@ -1,0 +1,295 @@
+"""Reads on a real streaming replica (DATABASE_REPLICA_URLS), through a real uvicorn.
+
+One primary of this module's own and a replica made by pg_basebackup -R (app/replica_cluster.py).
+Shown: GETs of every domain land on the replica (pg_stat_database), a write's Consistency-Token and
+this process's own writes are never read stale with replay paused, the token is honoured by another
+process and by two `catalog serve` workers, a lagging, paused or stopped replica is skipped and taken
+back, and with the primary stopped reads answer 200 and writes 503 until it is back.
+"""
+
+import asyncio
+import re
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.main import create_app
+from app.readonly import is_read_only
+from app.replica_cluster import Cluster, primary_with_replica
+from app.routing import Route, format_token, parse_token
+from app.settings import Settings
+from tests.conftest import make_settings
+from tests.servers import served_in_thread
+from tests.serving_process import catalog_serve
+
+DOMAINS = "bookstore,cookbook,inventory,corpus"
+LONG = 600_000  # REPLICA_MAX_LAG_MS for tests that read a paused replica on purpose
+TOKEN = re.compile(r"[0-9A-F]{1,8}/[0-9A-F]{1,8}")
+OTHER_SERVICES = {"/corpus/dictionary"}  # asks a dictionary API on the internet for unknown words
+
+
+@pytest.fixture(scope="module")
+def made_cluster() -> Iterator[Cluster]:
+    with primary_with_replica("replica-test", DOMAINS) as made:
+        yield made
+
+
+@pytest.fixture
+def cluster(made_cluster: Cluster) -> Iterator[Cluster]:
+    """The module's cluster; each test ends with both servers up and the replica replaying."""
+    yield made_cluster
+    for start in (made_cluster.start_primary, made_cluster.start_replica):
+        try:
+            start()
+        except Exception:
+            pass  # already running
+    asyncio.run(made_cluster.on_replica("select pg_wal_replay_resume()"))
+    asyncio.run(made_cluster.wait_replayed())
+
+
+def app_for(cluster: Cluster, **overrides: object) -> FastAPI:
+    settings = make_settings(
+        cluster.url, catalog_domains=DOMAINS, database_replica_urls=cluster.replica_url, pool_acquire_timeout=2.0,
+        **overrides,
+    )
+    return create_app(settings)
+
+
+def commits(url: str) -> int:
+    async def read() -> int:
+        conn = await asyncpg.connect(url)
+        try:
+            value = await conn.fetchval("select xact_commit from pg_stat_database where datname = current_database()")
+            return int(value)
+        finally:
+            await conn.close()
+
+    return asyncio.run(read())
+
+
+def get_paths(app: FastAPI) -> list[str]:
+    """Every domain's GET endpoint, path parameters set to 1 (the demo data's first rows)."""
+    paths = [path for path, item in app.openapi()["paths"].items() if "get" in item]
+    domains = tuple(f"/{name}/" for name in DOMAINS.split(","))
+    return [re.sub(r"\{[^}]+\}", "1", path) for path in paths if path.startswith(domains) and path not in OTHER_SERVICES]
+
+
+def wait_for(what: str, done: Callable[[], bool], timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, f"no {what} within {timeout:g}s"
+        time.sleep(0.05)
+
+
+def replica_status(http: httpx.Client) -> str:
+    servers = http.get("/ready").json().get("servers", [])
+    return next(str(server["status"]) for server in servers if server["role"] == "replica")
+
+
+def test_readonly_classification_from_the_sql() -> None:
+    reads = [
+        "select 1",
+        "select b.id from bookstore.books as b where b.id = $1",
+        "with recent as (select id from bookstore.books) select count(*) from recent",
+        "values (1), (2)",
+        "select * from (select id from bookstore.books) as inner_books union all select 2",
+    ]
+    writes = [
+        "insert into bookstore.authors (name) values ($1)",
+        "update bookstore.books set title = $1",
+        "delete from bookstore.books where id = $1",
+        "select id from bookstore.books for update",
+        "select * from (select id from bookstore.books for share) as locked",
+        "with gone as (delete from bookstore.books returning id) select count(*) from gone",
+        "select id into new_table from bookstore.books",
+        "select 1; select 2",
+        "vacuum bookstore.books",
+        "selec broken",
+    ]
+    assert [sql for sql in reads if not is_read_only(sql)] == []
+    assert [sql for sql in writes if is_read_only(sql)] == []
+
+
+def test_token_format_round_trip_and_bad_tokens() -> None:
+    for position in (0, 1, 0xB374D848, (0x16 << 32) | 0xB374D848, (0xFFFFFFFF << 32) | 0xFFFFFFFF):
+        assert parse_token(format_token(position)) == position
+    assert format_token((0x16 << 32) | 0xB374D848) == "16/B374D848"
+    for bad in ("", "16", "16/", "/B3", "G/1", "1/2/3", "123456789/0", "0/123456789", "-1/5", "+1/5", "1/ 5", "0x1/5"):
+        assert parse_token(bad) is None, bad
+
+
+def test_reads_of_every_domain_land_on_the_replica(cluster: Cluster) -> None:
+    app = app_for(cluster)
+    with served_in_thread(app) as base_url, httpx.Client(base_url=base_url, timeout=20) as http:
+        wait_for("fit replica", lambda: replica_status(http) == "up")
+        paths = get_paths(app)
+        assert len(paths) >= 15
+        replica_before, primary_before = commits(cluster.replica_url), commits(cluster.url)
+        served = 0
+        for _ in range(10):
+            for path in paths:
+                response = http.get(path)
+                assert response.status_code < 500, (path, response.text)
+                assert "consistency-token" not in response.headers, path
+                served += response.status_code in (200, 404)
+        # Backends report their counters to pg_stat_database within about ten seconds of going idle.
+        wait_for("replica commits", lambda: commits(cluster.replica_url) - replica_before >= served, timeout=30)
+        # The primary's count also has its position polls (10 a second) and the background writes
+        # (search logs, recipe views): still well under what the replica served.
+        on_primary, on_replica = commits(cluster.url) - primary_before, commits(cluster.replica_url) - replica_before
+        assert on_primary < on_replica / 2, f"{on_primary} transactions on the primary, {on_replica} on the replica"
+
+
+def test_read_your_writes_with_replay_paused(cluster: Cluster) -> None:
+    writer_app, other_app = app_for(cluster, replica_max_lag_ms=LONG), app_for(cluster, replica_max_lag_ms=LONG)
+    with (
+        served_in_thread(writer_app) as writer_url,
+        served_in_thread(other_app) as other_url,
+        httpx.Client(base_url=writer_url, timeout=20) as writer,
+        httpx.Client(base_url=other_url, timeout=20) as other,
+    ):
+        wait_for("fit replica", lambda: replica_status(writer) == "up" and replica_status(other) == "up")
+        asyncio.run(cluster.on_replica("select pg_wal_replay_pause()"))
+        for number in range(3):  # several writes of several kinds, each read back at once
+            created = writer.post("/bookstore/authors", json={"name": f"Paused Author {number}"})
+            assert created.status_code == 201, created.text
+            token = created.headers["consistency-token"]
+            assert TOKEN.fullmatch(token), token
+            author = f"/bookstore/authors/{created.json()['id']}"
+            assert writer.get(author).status_code == 200  # the writing process never reads before its write
+            assert other.get(author, headers={"Consistency-Token": token}).status_code == 200  # the token
+            assert other.get(author).status_code == 404  # a tokenless client of another process: the paused replica
+            category = writer.post("/inventory/categories", json={"name": f"Paused Category {number}"})
+            assert category.status_code == 201, category.text
+            path = f"/inventory/categories/{category.json()['id']}"
+            assert writer.get(path).status_code == 200
+            assert other.get(path, headers={"Consistency-Token": category.headers["consistency-token"]}).status_code == 200
+        bad = other.get("/bookstore/authors", headers={"Consistency-Token": "not-a-position"})
+        assert bad.status_code == 400 and "Consistency-Token" in bad.json()["detail"]
+        asyncio.run(cluster.on_replica("select pg_wal_replay_resume()"))
+        asyncio.run(cluster.wait_replayed())
+        wait_for("the replica's new position polled", lambda: other.get(author).status_code == 200)
+
+
+def test_a_volatile_function_that_writes_reruns_on_the_primary(cluster: Cluster) -> None:
+    asyncio.run(
+        cluster.on_primary(
+            "create or replace function public.count_a_read() returns bigint language sql volatile as "
+            "$$ insert into bookstore.search_logs (filters, result_count, duration_ms) values ('{}', 0, 0) "
+            "returning 1 $$"
+        )
+    )
+    asyncio.run(cluster.wait_replayed())
+    statement = "select public.count_a_read()"
+    assert is_read_only(statement)  # a plain select as far as the SQL shows
+    app = app_for(cluster)
+
+    async def run() -> object:
+        async with app.router.lifespan_context(app):
+            servers = app.state.servers
+            deadline = time.monotonic() + 20
+            while not servers.fit:
+                assert time.monotonic() < deadline, "no fit replica"
+                await asyncio.sleep(0.05)
+            route = Route(servers, 2.0, 0, replica_reads=True)
+            try:
+                return await route.main.fetchval(statement)
+            finally:
+                await route.main.release()
+
+    assert asyncio.run(run()) == 1  # refused by the replica, run again on the primary
+    assert not is_read_only(statement)  # and sent straight to the primary from now on
+
+
+def test_token_honoured_across_two_worker_processes(cluster: Cluster, tmp_path: Path) -> None:
+    env = {
+        "DATABASE_URL": cluster.url,
+        "DATABASE_REPLICA_URLS": cluster.replica_url,  # as DATABASE_URL's role: --no-seed sets up no app role
+        "REPLICA_MAX_LAG_MS": str(LONG),
+    }
+    with catalog_serve(tmp_path, "--workers", "2", env=env, workers=2) as served:
+        wait_for("fit replica", lambda: replica_status(httpx.Client(base_url=served.base_url)) == "up")
+        asyncio.run(cluster.on_replica("select pg_wal_replay_pause()"))
+        created = httpx.post(f"{served.base_url}/bookstore/authors", json={"name": "Two Workers"}, timeout=20)
+        assert created.status_code == 201, created.text
+        token, path = created.headers["consistency-token"], f"{served.base_url}/bookstore/authors/{created.json()['id']}"
+        with_token, without = [], []
+        for _ in range(40):  # a new connection each time: the two workers' sockets share them out
+            with_token.append(httpx.get(path, headers={"Consistency-Token": token}, timeout=20).status_code)
+            without.append(httpx.get(path, timeout=20).status_code)
+        assert set(with_token) == {200}, with_token
+        # Without the token the worker that did not write reads the paused replica: the other process was asked.
+        assert 404 in without and 200 in without, without
+
+
+def test_a_paused_replica_is_skipped_past_the_lag_bound_and_taken_back(cluster: Cluster) -> None:
+    app = app_for(cluster, replica_max_lag_ms=300)
+    with served_in_thread(app) as base_url, httpx.Client(base_url=base_url, timeout=20) as http:
+        wait_for("fit replica", lambda: replica_status(http) == "up")
+        asyncio.run(cluster.on_replica("select pg_wal_replay_pause()"))
+        # Written behind the app's back: only the lag bound can keep a read from missing it.
+        author_id = asyncio.run(
+            cluster.on_primary("insert into bookstore.authors (name) values ('Behind The Back') returning id")
+        )
+        wait_for("lagging replica", lambda: replica_status(http) == "lagging", timeout=5)
+        assert http.get(f"/bookstore/authors/{author_id}").status_code == 200
+        asyncio.run(cluster.on_replica("select pg_wal_replay_resume()"))
+        wait_for("replica taken back", lambda: replica_status(http) == "up")
+        before = commits(cluster.replica_url)
+        for _ in range(30):
+            assert http.get(f"/bookstore/authors/{author_id}").status_code == 200
+        wait_for("reads on the replica again", lambda: commits(cluster.replica_url) - before >= 30, timeout=30)
+
+
+def test_a_stopped_replica_fails_no_request(cluster: Cluster) -> None:
+    app = app_for(cluster)
+    with served_in_thread(app) as base_url, httpx.Client(base_url=base_url, timeout=20) as http:
+        wait_for("fit replica", lambda: replica_status(http) == "up")
+        paths = get_paths(app)
+        answers: list[int] = []
+        cluster.stop_replica()
+        for _ in range(3):
+            answers += [http.get(path).status_code for path in paths]
+        assert replica_status(http) == "down"
+        assert http.post("/bookstore/authors", json={"name": "Replica Down"}).status_code == 201
+        cluster.start_replica()
+        wait_for("replica taken back", lambda: replica_status(http) == "up", timeout=60)
+        answers += [http.get(path).status_code for path in paths]
+        assert all(status < 500 for status in answers), answers
+        ready = http.get("/ready")
+        assert ready.status_code == 200 and ready.json()["status"] == "ready"
+
+
+def test_a_stopped_primary_keeps_reads_and_refuses_writes_until_back(cluster: Cluster) -> None:
+    app = app_for(cluster, retry_after_seconds=3)
+    with served_in_thread(app) as base_url, httpx.Client(base_url=base_url, timeout=20) as http:
+        wait_for("fit replica", lambda: replica_status(http) == "up")
+        paths = get_paths(app)
+        cluster.stop_primary()
+        for path in paths:
+            response = http.get(path)
+            assert response.status_code < 500, (path, response.text)
+        for body in ({"name": "Primary Down"}, {"name": "Another"}):
+            refused = http.post("/bookstore/authors", json=body)
+            assert refused.status_code == 503 and int(refused.headers["retry-after"]) == 3, refused.text
+        assert http.post("/inventory/categories", json={"name": "Down Too"}).status_code == 503
+        ready = http.get("/ready")
+        assert ready.status_code == 200 and ready.json()["status"] == "read-only", ready.text
+        assert ready.json()["servers"][0] == {"name": "primary", "role": "primary", "status": "down"}
+        cluster.start_primary()
+        wait_for("writes again", lambda: http.post("/bookstore/authors", json={"name": "Primary Back"}).status_code == 201, timeout=60)
+        assert http.get("/ready").json()["status"] == "ready"
+
+
+def test_no_replica_configured_changes_nothing(cluster: Cluster) -> None:
+    app = create_app(Settings(database_url=cluster.url, catalog_domains=DOMAINS))
+    with served_in_thread(app) as base_url, httpx.Client(base_url=base_url, timeout=20) as http:
+        created = http.post("/bookstore/authors", json={"name": "No Replica"})
+        assert created.status_code == 201 and "consistency-token" not in created.headers
+        ready = http.get("/ready").json()
+        assert ready["status"] == "ready" and [server["name"] for server in ready["servers"]] == ["primary"]

@@ -101,7 +101,9 @@ class Servers:
         self._refresh()
 
     def start(self) -> None:
-        """Start polling every server (the tasks end with `stop`)."""
+        """Start polling every server (the tasks end with `stop`); nothing to poll without replicas."""
+        if not self.replicas:
+            return
         self._tasks = [
             asyncio.create_task(self._watch(server), name=f"position poll: {server.name}")
             for server in (self.primary, *self.replicas)

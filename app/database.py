@@ -5,7 +5,6 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import reduce
 from typing import Annotated
 from urllib.parse import urlsplit, urlunsplit
 
@@ -16,7 +15,7 @@ from starlette.applications import Starlette
 from app import tracing
 from app.errors import DATABASE_UNAVAILABLE
 from app.metrics import TimedConnection
-from app.queries import queries
+from app.queries import Statement
 from app.readonly import classify
 from app.replicas import Server, Servers
 from app.routing import ROUTE_KEY, Route, RoutedConnection
@@ -98,7 +97,7 @@ async def open_servers(primary_url: str, settings: Settings) -> Servers:
         replicas.append(Server(f"replica{number}", url, await _replica_pool(url, settings)))
     if replicas:
         # Every loaded named query is parsed once now, so requests only look the answer up.
-        classify(reduce(getattr, name.split("."), queries).sql for name in queries.available_queries)
+        classify(held.sql for held in Statement.created)  # create_app's check_all found none stale
     return Servers(
         primary,
         replicas,

@@ -507,20 +507,22 @@ async def plan_fixture_loaded_at(conn: Connection) -> datetime | None:
 # --- queries/core/replication.sql --------------------------------------------------------------------
 
 
-_WAL_POSITION = statement("core", "wal_position", ())
+_WAL_POSITION = Statement("core", "wal_position", ())
 
 
 async def wal_position(conn: Connection) -> int:
     """Returns the primary's current WAL write position (bytes since 0/0): a commit that returned is at or before it."""
-    return cast(int, await conn.fetchval(_WAL_POSITION))
+    return cast(int, await conn.fetchval(_WAL_POSITION.sql))
 
 
-_REPLAY_POSITION = statement("core", "replay_position", ())
+_REPLAY_POSITION = Statement("core", "replay_position", ())
 
 
 async def replay_position(conn: Connection) -> int | None:
-    """Returns how far a replica has replayed the primary's WAL (bytes since 0/0); null on a server that is not a replica."""
-    return cast(int | None, await conn.fetchval(_REPLAY_POSITION))
+    """Returns how far a replica has replayed the primary's WAL (bytes since 0/0); null on a server that is not a
+    replica.
+    """
+    return cast(int | None, await conn.fetchval(_REPLAY_POSITION.sql))
 
 
 # --- queries/core/roles.sql --------------------------------------------------------------------------

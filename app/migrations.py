@@ -48,7 +48,10 @@ class MigrationFile:
 
     @property
     def checksum(self) -> str:
-        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+        """sha256 of the file with CRLF and CR line endings read as LF: a checkout that writes CRLF is
+        the same migration (the repository pins LF for .sql in .gitattributes)."""
+        data = self.path.read_bytes().replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        return hashlib.sha256(data).hexdigest()
 
     @property
     def text(self) -> str:

@@ -250,3 +250,27 @@ async def test_concurrent_statement_in_a_transactional_file_names_the_marker(
     assert "9003_online_without_marker.sql" in message
     assert "-- catalog: no-transaction" in message
     assert (await migrations.status(conn, schema_copy)).pending == ["9003_online_without_marker.sql"]
+
+
+@pytest.mark.parametrize(
+    ("rewrite", "edited"),
+    [
+        (lambda data: data.replace(b"\n", b"\r\n"), False),  # a checkout that writes CRLF
+        (lambda data: data.replace(b"\n", b"\r"), False),  # old Mac line endings
+        (lambda data: data.replace(b"\n", b"\r\n", 3), False),  # mixed
+        (lambda data: data.replace(b"\n", b"\r\n") + b"-- a real edit\r\n", True),
+        (lambda data: data.replace(b"create", b"CREATE", 1), True),
+    ],
+)
+async def test_line_endings_are_not_an_edit_but_text_is(
+    conn: asyncpg.Connection, schema_copy: Path, rewrite: object, edited: bool
+) -> None:
+    await migrations.migrate(conn, schema_copy)
+    files = sorted(schema_copy.glob("*.sql"))
+    for path in files:
+        path.write_bytes(rewrite(path.read_bytes()))  # type: ignore[operator]
+    state = await migrations.status(conn, schema_copy)
+    assert state.pending == []
+    assert bool(state.edited) == edited, state.edited
+    if not edited:
+        assert await migrations.migrate(conn, schema_copy) == []

@@ -1,4 +1,4 @@
-"""The `catalog` command: serve, migrate, seed (and plans, see app/plans/)."""
+"""The `catalog` command: serve, migrate, seed, keys (and plans, see app/plans/)."""
 
 import argparse
 import asyncio
@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 
 from app import migrations, roles
+from app.access import cli as keys_cli
 from app.database import with_database
 from app.database_admin import database_exists, resolve_database_url
 from app.logs import uvicorn_log_config
@@ -216,6 +217,7 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     from app.plans import cli as plans_cli
 
     plans_cli.add_parser(commands)
+    keys_cli.add_parser(commands)
     return parser
 
 
@@ -246,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.command == "codegen":
                 return codegen_cli.run_codegen(settings, args.check)
             return codegen_cli.run_verify(settings, args.against)
+        if args.command == "keys":
+            return asyncio.run(_with_connection(settings, lambda c: keys_cli.run(c, settings, args)))
         if args.command == "plans":
             from app.plans import cli as plans_cli
 

@@ -111,6 +111,8 @@ class ErrorBody(BaseModel):
 
 ERROR_DESCRIPTIONS = {
     400: "Bad request: a cursor not issued by this API, or malformed JSON (line and column named)",
+    401: "No valid credential: send `Authorization: Bearer <API key or token>` (header WWW-Authenticate: Bearer)",
+    403: "The credential lacks the scope named in `detail`, or access is not configured for clients on other hosts",
     404: "The row the path names does not exist",
     409: "Conflict with the stored data (a name or key taken, a row still in use, not enough stock)",
     413: "Request body too large",

@@ -20,6 +20,9 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import health, logs, metrics, openapi, tracing
+from app.access import api as access_api
+from app.access.guard import AUTH_RESPONSES, Access, domain_guard
+from app.access.openapi import declare_scopes
 from app.database import open_servers
 from app.database_admin import resolve_database_url
 from app.domains import domain_constraint_errors, domain_module, enabled_domains
@@ -228,12 +231,21 @@ def create_app(settings: Settings | None = None, *domain_settings: DomainSetting
         app.include_router(router, prefix=prefix, **options)
         templates.update({id(route): prefix + route.path for route in router.routes if isinstance(route, APIRoute)})
 
+    app.state.access = Access.from_settings(settings)
     include(health.router)
+    include(access_api.router, responses=AUTH_RESPONSES)
     if settings.metrics:
         include(metrics.router)
     for domain in domains:
         module = domain_module(domain, "router")
         assert module is not None
-        include(module.router, prefix=f"/{domain}", tags=[domain])
+        include(
+            module.router,
+            prefix=f"/{domain}",
+            tags=[domain],
+            responses=AUTH_RESPONSES,
+            dependencies=[Depends(domain_guard(domain))],
+        )
+    declare_scopes(app, domains)
     check_all()  # a .sql file changed without `scripts/codegen` stops the start, naming the query
     return app

@@ -3,7 +3,9 @@
 `catalog migrate` (and `catalog serve`, which migrates first) calls `ensure_app_role` as the owner:
 it creates APP_ROLE with APP_ROLE_PASSWORD when missing and grants it select, insert, update and
 delete on every table of the app's schemas, now and for tables later migrations create (default
-privileges), plus usage of their sequences. Nothing else: it cannot create, alter or drop.
+privileges), plus usage of their sequences. Nothing else: it cannot create, alter or drop, and the
+audit log is append-only to it (docs/access-control.md). It also attaches the audit triggers to tables
+that later migrations created.
 """
 
 import logging
@@ -11,6 +13,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import asyncpg
 
+from app.access import sql as access_sql
 from app.core import sql as core_sql
 from app.settings import Settings
 
@@ -31,6 +34,7 @@ async def ensure_app_role(conn: asyncpg.Connection, settings: Settings) -> bool:
             except asyncpg.DuplicateObjectError:  # another process created it just now
                 pass
         async with conn.transaction():
+            await access_sql.audit_all_tables(conn)  # a new domain's tables, before the grants
             for grant in await core_sql.grant_statements(conn, role_name=role):
                 await conn.execute(grant["statement"])
     except asyncpg.InsufficientPrivilegeError as exc:

@@ -9,18 +9,21 @@ reruns on the primary, so no request fails because of a replica. A request that 
 primary's WAL position before its connection goes back and answers it as `Consistency-Token`; a
 request sending a token back reads only from a server that has replayed that far (else the primary).
 With no replica configured every statement runs on the primary and no token is read or sent.
+When the access guard noted a write's actor, the primary's connection is marked with it as it is
+borrowed and cleared before it goes back (app/access/session.py); replica connections never are.
 """
 
 import json
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from contextlib import asynccontextmanager
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.access import session
 from app.core import sql as core_sql
 from app.errors import DATABASE_UNAVAILABLE, UNAVAILABLE_DETAIL, ServiceUnavailable, request_id
 from app.metrics import waiting_for
@@ -75,10 +78,19 @@ async def acquire(pool: asyncpg.Pool, timeout: float) -> PoolConnectionProxy:
 class Route:
     """What one request may read from: `needed` is the WAL position its reads must see (its token)."""
 
-    __slots__ = ("servers", "acquire_timeout", "needed", "replica_reads", "tokens", "position", "main")
+    __slots__ = ("servers", "acquire_timeout", "needed", "replica_reads", "tokens", "position", "main", "scope")
 
-    def __init__(self, servers: Servers, acquire_timeout: float, needed: int = 0, replica_reads: bool = False) -> None:
+    def __init__(
+        self,
+        servers: Servers,
+        acquire_timeout: float,
+        needed: int = 0,
+        replica_reads: bool = False,
+        scope: MutableMapping[str, object] | None = None,
+    ) -> None:
         self.servers = servers
+        self.scope = scope
+        """The request's ASGI scope, where the access guard notes a write's actor (None: no request)."""
         self.acquire_timeout = acquire_timeout
         self.needed = needed
         self.replica_reads = replica_reads
@@ -97,7 +109,7 @@ class RoutedConnection:
     """The connection a handler is given: `fetch`, `fetchrow`, `fetchval`, `execute` and `transaction`
     of asyncpg's, each statement sent to the primary or a replica as the module docstring says."""
 
-    __slots__ = ("_route", "_primary", "_replica", "_replica_server", "_replica_reads", "_wrote")
+    __slots__ = ("_route", "_primary", "_replica", "_replica_server", "_replica_reads", "_wrote", "_tagged")
 
     def __init__(self, route: Route) -> None:
         self._route = route
@@ -106,6 +118,7 @@ class RoutedConnection:
         self._replica_server: Server | None = None
         self._replica_reads = route.replica_reads
         self._wrote = False
+        self._tagged = False
 
     async def fetch(self, query: str, *args: object, timeout: float | None = None) -> list[asyncpg.Record]:
         if self._replica_reads and is_read_only(query):
@@ -166,6 +179,7 @@ class RoutedConnection:
         if primary is None:
             return
         self._primary = None
+        pool = self._route.servers.primary.pool
         try:
             if self._wrote:
                 self._wrote = False
@@ -173,14 +187,27 @@ class RoutedConnection:
         except (*DATABASE_UNAVAILABLE, asyncpg.InterfaceError, asyncpg.PostgresError) as exc:
             log.warning("could not read the WAL position after a write (no Consistency-Token): %r", exc)
         finally:
-            await self._route.servers.primary.pool.release(primary)
+            if self._tagged:
+                self._tagged = False
+                await session.untag_and_release(pool, primary)
+            else:
+                await pool.release(primary)
 
     async def _on_primary(self, query: str | None) -> PoolConnectionProxy:
         """The primary's connection for `query` (None: a transaction); from now on every statement runs there."""
         conn = self._primary
         if conn is None:
             route = self._route
-            conn = self._primary = await acquire(route.servers.primary.pool, route.acquire_timeout)
+            conn = await acquire(route.servers.primary.pool, route.acquire_timeout)
+            actor = None if route.scope is None else session.actor_of(route.scope)
+            if actor is not None:  # a write the access guard allowed: its rows name the actor
+                try:
+                    await session.tag(conn, actor)
+                except BaseException:
+                    await session.untag_and_release(route.servers.primary.pool, conn)
+                    raise
+                self._tagged = True
+            self._primary = conn
             self._replica_reads = False
         if not self._wrote and self._route.tokens and (query is None or not is_read_only(query)):
             self._wrote = True
@@ -247,7 +274,7 @@ class ConnectionRouting:
                         return
                     needed = given
             replica_reads = scope["method"] in READ_METHODS
-        route = Route(servers, state.settings.pool_acquire_timeout, needed, replica_reads)
+        route = Route(servers, state.settings.pool_acquire_timeout, needed, replica_reads, scope)
         scope[ROUTE_KEY] = route
         main = route.main
 

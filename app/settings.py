@@ -94,6 +94,21 @@ class Settings(BaseSettings):
         default="text", description="text: readable lines; json: one JSON object per line (docs/operating.md)."
     )
     access_log: bool = Field(default=True, description="One line per answered request (ACCESS_LOG=off: none).")
+    auth_mode: Literal["protect", "open"] = Field(
+        default="protect",
+        description="protect: writes need a credential once keys or a provider exist (before that, loopback only); "
+        "open: no access control at all (logged at startup).",
+    )
+    auth_reads: bool = Field(default=False, description="Reads need a credential with <domain>:read too.")
+    auth_jwks_url: str | None = Field(default=None, description="The identity provider's JWKS (published keys).")
+    auth_issuer: str | None = Field(default=None, description="The `iss` every accepted token must carry.")
+    auth_audience: str | None = Field(default=None, description="The `aud` every accepted token must carry.")
+    auth_jwks_cooldown_seconds: float = Field(
+        default=10.0, ge=0, description="Least time between two JWKS fetches caused by a token of an unknown key id."
+    )
+    auth_refresh_seconds: float = Field(
+        default=2.0, gt=0, description="How often each process reloads the API keys (revocation takes effect within it)."
+    )
     queries_dir: Path = ROOT / "queries"
     schema_dir: Path = ROOT / "schema"
 

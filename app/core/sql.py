@@ -555,7 +555,8 @@ _GRANT_STATEMENTS = Statement("core", "grant_statements", ("role_name",))
 
 async def grant_statements(conn: Connection, *, role_name: str) -> list[GrantStatementsRow]:
     """Returns the grants letting the role read and write every table of the app's schemas (now and later) and
-    nothing else.
+    nothing else. Access control: the audit log is append-only (no update, delete or truncate); keys are issued and
+    revoked by `catalog keys` as the owner, the app only reads them and records their last use.
     """
     return cast(list[GrantStatementsRow], [dict(r) for r in await conn.fetch(_GRANT_STATEMENTS.sql, role_name)])
 

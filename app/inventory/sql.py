@@ -299,8 +299,8 @@ async def product_quantity(conn: Connection, *, product_id: int) -> int | None:
     return cast(int | None, await conn.fetchval(_PRODUCT_QUANTITY.sql, product_id))
 
 
-class StockMovementsRow(TypedDict):
-    """A whole row of stock_movements, as movements_page returns it."""
+class MovementsPageRow(TypedDict):
+    """A row of stock_movements, as movements_page returns it."""
 
     id: int
     product_id: int
@@ -316,9 +316,9 @@ _MOVEMENTS_PAGE = Statement("inventory", "movements_page", ("product_id", "after
 
 async def movements_page(
     conn: Connection, *, product_id: int, after_id: int | None, page_size: int
-) -> list[StockMovementsRow]:
+) -> list[MovementsPageRow]:
     """Returns one page of a product's stock movements, newest first."""
     return cast(
-        list[StockMovementsRow],
+        list[MovementsPageRow],
         [dict(r) for r in await conn.fetch(_MOVEMENTS_PAGE.sql, product_id, after_id, page_size)],
     )

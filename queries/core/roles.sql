@@ -52,4 +52,12 @@ select
     ) as statement
 from app_schemas as s
 union all
-select format('grant select on public.schema_migrations to %I', :role_name::text) as statement;
+select format('grant select on public.schema_migrations to %I', :role_name::text) as statement
+-- Access control: the audit log is append-only (no update, delete or truncate); keys are issued and
+-- revoked by `catalog keys` as the owner, the app only reads them and records their last use.
+union all
+select format('revoke update, delete, truncate on access.audit_log from %I', :role_name::text) as statement
+union all
+select format('revoke insert, update, delete, truncate on access.api_keys from %I', :role_name::text) as statement
+union all
+select format('grant update (last_used_at) on access.api_keys to %I', :role_name::text) as statement;

@@ -1,0 +1,1 @@
+"""Access control: API keys, identity-provider tokens, scopes, the request guard and the audit log."""

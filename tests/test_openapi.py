@@ -10,6 +10,7 @@ import asyncio
 import os
 import re
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import asyncpg
 import hypothesis
@@ -18,6 +19,8 @@ import schemathesis
 from schemathesis import Case
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
+from app.access import sql as access_sql
+from app.access.keys import key_hash, new_key
 from app.corpus.settings import CorpusSettings
 from app.database import with_database
 from app.database_admin import create_database, drop_database
@@ -42,9 +45,14 @@ INTERNALS = re.compile(
 )
 
 
+API_KEY, API_KEY_ID = new_key()
+"""The fuzzer's credential, stored by the api_key fixture; schemathesis sends it as the bearer scheme."""
+
+
 def config() -> schemathesis.Config:
     return schemathesis.Config.from_dict(
         {
+            "auth": {"openapi": {"bearer": {"bearer": API_KEY}}},
             "seed": SEED,
             "generation": {"max-examples": EXAMPLES_PER_OPERATION, "database": "none", "deterministic": True},
             "request-timeout": 30,
@@ -87,31 +95,50 @@ async def fuzz_database(admin_url: str, template_database: str) -> AsyncIterator
 
 
 @pytest.fixture(scope="module")
+async def api_key(fuzz_database: str) -> str:
+    """A key holding every scope the document lists: the fuzzer runs as an authenticated client against
+    an app where reads need a credential too (AUTH_READS), so every guarded operation's security is
+    required and schemathesis checks that each refuses a request without it (tests/access/ probes the
+    other refusals)."""
+    scopes = sorted(
+        {scope for item in _document()["paths"].values() for op in item.values() for req in op.get("security", []) for scope in req.get("bearer", [])}
+    )
+    conn = await asyncpg.connect(fuzz_database)
+    try:
+        await access_sql.insert_key(
+            conn, key_name="fuzzer", key_id=API_KEY_ID, secret_hash=key_hash(API_KEY), key_scopes=scopes, expires_at=None
+        )
+    finally:
+        await conn.close()
+    return API_KEY
+
+
+@pytest.fixture(scope="module")
 def upstream() -> Iterator[FakeUpstream]:
     yield from serve_upstream()
 
 
 @pytest.fixture(scope="module")
-def served(fuzz_database: str, upstream: FakeUpstream) -> Iterator[str]:
+def served(fuzz_database: str, upstream: FakeUpstream, api_key: str) -> Iterator[str]:
     """The app served by uvicorn on 127.0.0.1, the corpus pointed at the fake APIs; yields its base URL."""
     app = create_app(
-        make_settings(fuzz_database),
+        make_settings(fuzz_database, auth_reads=True),
         CorpusSettings(text_url=upstream.text_url, dictionary_url=upstream.dictionary_url, http_timeout=5.0),
     )
     with served_in_thread(app) as url:
         yield url
 
 
-def _document() -> dict[str, object]:
+def _document() -> dict[str, Any]:
     """The document the app serves at /openapi.json (building it needs no database)."""
-    return create_app(make_settings("postgresql://unused/unused")).openapi()
+    return create_app(make_settings("postgresql://unused/unused", auth_reads=True)).openapi()
 
 
 schema = schemathesis.openapi.from_dict(_document(), config=config())
 
 
 @pytest.fixture
-def api_schema(served: str) -> OpenApiSchema:
+def api_schema(served: str, api_key: str) -> OpenApiSchema:
     return schemathesis.openapi.from_url(f"{served}/openapi.json", config=config())
 
 
@@ -125,7 +152,7 @@ CALLS: dict[str, int] = {}
 
 
 @schema.parametrize()
-def test_every_operation_keeps_its_documented_promises(case: Case, served: str) -> None:
+def test_every_operation_keeps_its_documented_promises(case: Case, served: str, api_key: str) -> None:
     CALLS[case.operation.label] = CALLS.get(case.operation.label, 0) + 1
     case.call_and_validate(base_url=served)
 

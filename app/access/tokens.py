@@ -23,7 +23,7 @@ class TokenVerifier:
     def __init__(self, jwks_url: str, issuer: str | None, audience: str | None, cooldown: float) -> None:
         self.issuer = issuer
         self.audience = audience
-        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300, timeout=5, cooldown_duration=cooldown)
+        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=False, lifespan=300, timeout=5, cooldown_duration=cooldown)
 
     def _verify(self, token: str) -> Principal | None:
         try:

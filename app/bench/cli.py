@@ -9,7 +9,7 @@ import argparse
 import asyncio
 import sys
 
-from app.bench import cases, data, replica, report, wrk
+from app.bench import cases, credential, data, replica, report, wrk
 from app.bench.modules import BenchModule, bench_modules
 from app.bench.servers import serving
 from app.settings import ROOT, get_settings
@@ -34,6 +34,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--replica", action="store_true", help="only the replica run: one primary vs primary + replica (app/bench/replica.py)"
+    )
+    parser.add_argument(
+        "--credential", action="store_true",
+        help="also each read case on the app with an API key against without one (the cost of checking a key)",
     )
     return parser.parse_args(argv)
 
@@ -112,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
         second, against = serving("app", url, logs, {"METRICS": "off"}), "METRICS=off"
     with serving("app", url, logs) as app_url, second as ceiling_url:
         measure(rows, app_url, ceiling_url, seconds, rounds, args.connections, against)
+        if args.credential:
+            asyncio.run(credential.measure(url, app_url, chosen, seconds, rounds, args.connections))
     sizes = by_size(modules, args.case, seconds, args.connections) if args.sizes else {}
     run_settings: dict[str, object] = {"rounds": rounds, "seconds": seconds, "connections": args.connections}
     report.write(ROOT / "reports", rows, run_settings, sizes, against)

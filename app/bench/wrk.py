@@ -16,6 +16,7 @@ LUA = """
 wrk.method = %(method)s
 wrk.body = %(body)s
 wrk.headers["Content-Type"] = "application/json"
+%(headers)s
 function done(summary, latency, requests)
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write
     + summary.errors.status + summary.errors.timeout
@@ -42,10 +43,12 @@ def _lua_string(text: str) -> str:
     return json.dumps(text)  # a JSON string is a valid Lua string literal for our ASCII bodies
 
 
-def run(base_url: str, case: Case, seconds: float, connections: int) -> Result:
-    """One wrk run of `case` against `base_url` (one thread, `connections` keep-alive connections)."""
+def run(base_url: str, case: Case, seconds: float, connections: int, headers: dict[str, str] | None = None) -> Result:
+    """One wrk run of `case` against `base_url` (one thread, `connections` keep-alive connections),
+    with `headers` besides Content-Type (e.g. Authorization)."""
+    extra = "\n".join(f"wrk.headers[{_lua_string(k)}] = {_lua_string(v)}" for k, v in (headers or {}).items())
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(LUA % {"method": _lua_string(case.method), "body": _lua_string(case.body_text())})
+        script.write(LUA % {"method": _lua_string(case.method), "body": _lua_string(case.body_text()), "headers": extra})
     try:
         done = subprocess.run(
             ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "-s", script.name, base_url + case.path],

@@ -90,15 +90,16 @@ async def _search(
     ingredient's links (or the category's recipes when the category is rarer still)."""
     after = decode_cursor(cursor, (int,))
     after_id = after[0] if after else None
+    # Every filter checked before any lookup: an invalid id is a 422 even when the category is unknown.
+    checked_ids = _check_ids("ingredient_id", ingredient_ids)
+    checked_names = _check_names("ingredient", ingredient_names)
     empty = schemas.RecipeList(recipes=[], next_cursor=None)
     if category is not None:
         found_category = await sql.category_id_by_name(conn, name=category.strip())
         if found_category is None or (category_id is not None and found_category != category_id):
             return empty
         category_id = found_category
-    wanted = await _ingredient_ids(
-        conn, _check_ids("ingredient_id", ingredient_ids), _check_names("ingredient", ingredient_names)
-    )
+    wanted = await _ingredient_ids(conn, checked_ids, checked_names)
     if wanted is None:
         return empty
     use_driver = False

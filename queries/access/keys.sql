@@ -65,3 +65,8 @@ from (
     group by v.key_id
 ) as u
 where k.key_id = u.key_id;
+
+-- name: delete_key(key_name)!
+-- Deletes every key of that name, revoked or not (scripts/bench's temporary key; never the API's).
+delete from access.api_keys
+where name = :key_name;

@@ -144,12 +144,12 @@ async def record_key_uses(conn: Connection, *, key_ids: Sequence[str], used_ats:
     return affected_rows(await conn.execute(_RECORD_KEY_USES.sql, key_ids, used_ats))
 
 
-_DELETE_KEY = statement("access", "delete_key", ("key_name",))
+_DELETE_KEY = Statement("access", "delete_key", ("key_name",))
 
 
 async def delete_key(conn: Connection, *, key_name: str) -> int:
     """Deletes every key of that name, revoked or not (scripts/bench's temporary key; never the API's)."""
-    return affected_rows(await conn.execute(_DELETE_KEY, key_name))
+    return affected_rows(await conn.execute(_DELETE_KEY.sql, key_name))
 
 
 # --- queries/access/session.sql ----------------------------------------------------------------------

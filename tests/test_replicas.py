@@ -293,3 +293,27 @@ def test_no_replica_configured_changes_nothing(cluster: Cluster) -> None:
         assert created.status_code == 201 and "consistency-token" not in created.headers
         ready = http.get("/ready").json()
         assert ready["status"] == "ready" and [server["name"] for server in ready["servers"]] == ["primary"]
+
+
+def test_writes_routed_to_the_primary_name_their_actor_and_reads_log_nothing(cluster: Cluster) -> None:
+    app = app_for(cluster)
+    with served_in_thread(app) as base_url, httpx.Client(base_url=base_url, timeout=20) as http:
+        wait_for("fit replica", lambda: replica_status(http) == "up")
+        ids = [f"routed-write-{number}" for number in range(3)]
+        for number, rid in enumerate(ids):  # each write on a pooled primary connection, each its own request id
+            created = http.post("/bookstore/authors", json={"name": f"Routed {number}"}, headers={"X-Request-ID": rid})
+            assert created.status_code == 201, created.text
+            read = http.get(f"/bookstore/authors/{created.json()['id']}", headers={"X-Request-ID": f"routed-read-{number}"})
+            assert read.status_code == 200, read.text
+
+        async def logged() -> list[tuple[str, str, str]]:
+            conn = await asyncpg.connect(cluster.url)
+            try:
+                rows = await conn.fetch(
+                    "select actor, request_id, action from access.audit_log where request_id like 'routed-%' order by id"
+                )
+                return [(row["actor"], row["request_id"], row["action"]) for row in rows]
+            finally:
+                await conn.close()
+
+        assert asyncio.run(logged()) == [("local:127.0.0.1", rid, "insert") for rid in ids]

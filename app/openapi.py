@@ -75,6 +75,17 @@ def _is_paged_list(operation: dict[str, Any]) -> bool:
     return takes_cursor and schema.get("type") == "array"
 
 
+def _without_null(parameter: dict[str, Any]) -> None:
+    """A query or path parameter cannot be null on the wire (an absent one is simply not sent): drop the
+    `null` branch FastAPI writes for `X | None`, so fuzzers and generated clients see what is accepted."""
+    schema = parameter.get("schema", {})
+    branches = schema.get("anyOf")
+    if branches and any(b.get("type") == "null" for b in branches):
+        kept = [b for b in branches if b.get("type") != "null"]
+        schema.pop("anyOf")
+        schema.update(kept[0] if len(kept) == 1 else {"anyOf": kept})
+
+
 def _document(app: FastAPI) -> dict[str, Any]:
     document = get_openapi(
         title=app.title,
@@ -94,6 +105,8 @@ def _document(app: FastAPI) -> dict[str, Any]:
             continue
         for method in route.methods or ():
             operation = document["paths"][route.path_format][method.lower()]
+            for parameter in operation.get("parameters", []):
+                _without_null(parameter)
             responses = operation["responses"]
             for status in _derived_errors(operation, route) | {int(s) for s in responses if s[0] in "45"}:
                 responses[str(status)] = _error_response(status)

@@ -28,9 +28,11 @@ class Served:
         return self.log.read_text(errors="replace")
 
     def workers(self) -> list[psutil.Process]:
-        """The worker processes uvicorn's supervisor runs (not multiprocessing's resource tracker)."""
+        """The worker processes uvicorn's supervisor runs (not multiprocessing's resource tracker, nor the
+        embedded server's watcher that the master starts)."""
+        helpers = ("resource_tracker", "app.embedded_watch")
         children = psutil.Process(self.process.pid).children()
-        return [child for child in children if "resource_tracker" not in " ".join(child.cmdline())]
+        return [child for child in children if not any(name in " ".join(child.cmdline()) for name in helpers)]
 
     def wait_until(self, what: str, ready: Callable[[], bool], timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout

@@ -13,6 +13,7 @@ import asyncpg
 from app.bench import wrk
 from app.bench.cases import Case
 from app.bench.servers import serving
+from app.core import sql as core_sql
 from app.replica_cluster import primary_with_replica
 from app.settings import ROOT
 
@@ -28,8 +29,7 @@ CASES = (
 async def _commits(url: str) -> int:
     conn = await asyncpg.connect(url)
     try:
-        value = await conn.fetchval("select xact_commit from pg_stat_database where datname = current_database()")
-        return int(value)
+        return await core_sql.database_commits(conn) or 0
     finally:
         await conn.close()
 

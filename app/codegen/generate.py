@@ -30,6 +30,7 @@ class Outcome:
 
     modules: dict[Path, str] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
+    failed_modules: set[Path] = field(default_factory=set)
 
 
 def module_path(app_dir: Path, namespace: str) -> Path:
@@ -119,6 +120,7 @@ def generate(url: str, queries_dir: Path, app_dir: Path, root: Path) -> Outcome:
     outcome = Outcome()
     loaded = load_tree(queries_dir, root)
     outcome.failures += [str(problem) for problem in loaded.problems]
+    outcome.failed_modules |= {module_path(app_dir, problem.path.parent.name) for problem in loaded.problems}
     namespaces = sorted(p.name for p in queries_dir.iterdir() if p.is_dir() and any(p.glob("*.sql")))
     with psycopg.connect(url, autocommit=True) as conn:
         types = load_types(conn)
@@ -132,13 +134,19 @@ def generate(url: str, queries_dir: Path, app_dir: Path, root: Path) -> Outcome:
                     typed.append(_typed(conn, query, types, catalog, folder))
                 except PrepareError as exc:
                     outcome.failures.append(str(query.problem(str(exc), exc.hint, exc.position)))
+                    outcome.failed_modules.add(module_path(app_dir, namespace))
             outcome.modules[module_path(app_dir, namespace)] = render_module(namespace, typed)
     return outcome
 
 
 def stale(outcome: Outcome) -> list[Path]:
-    """Generated files whose content differs from what the SQL and schema now give."""
-    return [path for path, text in outcome.modules.items() if not path.exists() or path.read_text() != text]
+    """Generated files whose content differs from what the SQL and schema now give, except those of folders
+    with a failed query (their code cannot match until the query prepares)."""
+    return [
+        path
+        for path, text in outcome.modules.items()
+        if path not in outcome.failed_modules and (not path.exists() or path.read_text() != text)
+    ]
 
 
 def write(outcome: Outcome) -> list[Path]:

@@ -525,6 +525,14 @@ async def replay_position(conn: Connection) -> int | None:
     return cast(int | None, await conn.fetchval(_REPLAY_POSITION.sql))
 
 
+_DATABASE_COMMITS = Statement("core", "database_commits", ())
+
+
+async def database_commits(conn: Connection) -> int | None:
+    """Returns the number of transactions committed in the current database since its statistics were reset."""
+    return cast(int | None, await conn.fetchval(_DATABASE_COMMITS.sql))
+
+
 # --- queries/core/roles.sql --------------------------------------------------------------------------
 
 

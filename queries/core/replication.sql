@@ -9,3 +9,9 @@ select (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint as position;
 -- name: replay_position()$
 -- Returns how far a replica has replayed the primary's WAL (bytes since 0/0); null on a server that is not a replica.
 select (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint as position;
+
+-- name: database_commits()$
+-- Returns the number of transactions committed in the current database since its statistics were reset.
+select coalesce(xact_commit, 0) as commits
+from pg_catalog.pg_stat_database
+where datname = current_database();

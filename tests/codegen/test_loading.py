@@ -274,7 +274,7 @@ def test_codegen_replaces_a_stale_module(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "queries", queries)
     authors = queries / "bookstore" / "authors.sql"
     authors.write_text(authors.read_text().replace("-- name: upsert_author(", "-- name: upsert_writer("))
-    (queries / "bookstore" / "broken.sql").write_text("-- name: broken$\nselect\n    nothing_here;\n")
+    (queries / "corpus" / "broken.sql").write_text("-- name: broken$\nselect\n    nothing_here;\n")
     done = subprocess.run(
         [str(ROOT / ".venv" / "bin" / "catalog"), "codegen", "--check"],
         env={**os.environ, "QUERIES_DIR": str(queries)}, cwd=tmp_path, capture_output=True, text=True, check=False,
@@ -282,7 +282,8 @@ def test_codegen_replaces_a_stale_module(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert "STALE app/bookstore/sql.py" in done.stderr
-    assert f"{queries}/bookstore/broken.sql:3:5: query broken: column \"nothing_here\" does not exist" in done.stderr
+    assert "STALE app/corpus/sql.py" not in done.stderr  # its folder's failure is reported instead
+    assert f"{queries}/corpus/broken.sql:3:5: query broken: column \"nothing_here\" does not exist" in done.stderr
 
 
 @pytest.mark.parametrize("text", ["-- only a note\n", "/* a block\n   of comment */\n", "-- a\n\n-- b\n;\n"])

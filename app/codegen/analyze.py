@@ -57,7 +57,7 @@ PARAM_SCALARS = {"numeric": "Decimal | float"}
 """Where a parameter accepts more than a column decodes to: asyncpg encodes a float as numeric too."""
 
 
-def python_type(oid: int, types: dict[int, PgType], param: bool = False) -> str:
+def python_type(oid: int, types: dict[int, PgType], param: bool = False, null_elements: bool = False) -> str:
     """The Python annotation for a PostgreSQL type, as asyncpg decodes it: arrays as lists, domains as their
     base, enums as Literal, ranges as asyncpg.Range (multiranges as lists of them), composite types as
     asyncpg.Record, and a base type of an extension (citext, hstore, ltree...) as str (asyncpg reads it as text)."""
@@ -65,9 +65,10 @@ def python_type(oid: int, types: dict[int, PgType], param: bool = False) -> str:
     if pg is None:
         return "object"
     if pg.kind == "a":  # a parameter takes any sequence (lists are invariant: list[int] is no list[float])
-        return f"{'Sequence' if param else 'list'}[{python_type(pg.element, types, param)}]"
+        element = python_type(pg.element, types, param)
+        return f"{'Sequence' if param else 'list'}[{element}{' | None' if null_elements else ''}]"
     if pg.kind == "d":
-        return python_type(pg.base, types, param)
+        return python_type(pg.base, types, param, null_elements)
     if param and pg.schema == "pg_catalog" and pg.name in PARAM_SCALARS:
         return PARAM_SCALARS[pg.name]
     if pg.kind == "e":
@@ -90,6 +91,7 @@ class Inferred:
     """What the query tree proves: per result column non-null, the $n that accept null, exactly one row."""
 
     not_null: tuple[bool, ...]
+    elements_not_null: tuple[bool, ...]  # per column: an array none of whose elements is null
     nullable_params: frozenset[int]
     one_row: bool
 
@@ -98,11 +100,15 @@ def infer(catalog: Catalog, description: Description) -> Inferred:
     """Nullability of a described statement; nothing proven when PostgreSQL printed no tree we could read."""
     columns = len(description.columns)
     if description.tree is None:
-        return Inferred((False,) * columns, frozenset(), False)
+        return Inferred((False,) * columns, (False,) * columns, frozenset(), False)
     analysis = Analysis(catalog)
     proven = analysis.outputs(description.tree)
-    if len(proven) != columns:  # a tree that does not match the description proves nothing
-        proven = [False] * columns
+    elements = Analysis(catalog, elements=True).outputs(description.tree)
+    if len(proven) != columns or len(elements) != columns:  # a tree that does not match proves nothing
+        proven, elements = [False] * columns, [False] * columns
     return Inferred(
-        tuple(proven), frozenset(analysis.nullable_params(description.tree)), analysis.one_row(description.tree)
+        tuple(proven),
+        tuple(elements),
+        frozenset(analysis.nullable_params(description.tree)),
+        analysis.one_row(description.tree),
     )

@@ -164,7 +164,8 @@ def load_catalog(conn: psycopg.Connection[Any]) -> Catalog:
     def insert_triggers(relid: int) -> int:
         return int(catalog.codegen_insert_triggers(conn, table_oid=relid) or 0)
 
-    return Catalog(functions, operators, columns, relation, insert_triggers)
+    arrays = frozenset(oid for oid, pg in load_types(conn).items() if pg.kind == "a")
+    return Catalog(functions, operators, columns, relation, insert_triggers, arrays)
 
 
 def table_rows(conn: psycopg.Connection[Any], table_oids: set[int]) -> dict[int, tuple[str, tuple[int, ...]]]:

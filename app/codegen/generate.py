@@ -75,10 +75,10 @@ def _typed(
     columns = tuple(
         Field(
             column.name,
-            analyze.python_type(column.type_oid, types),
+            analyze.python_type(column.type_oid, types, null_elements=not (elements or column.name in notes.not_null)),
             not (proven or column.name in notes.not_null),
         )
-        for column, proven in zip(description.columns, inferred.not_null)
+        for column, proven, elements in zip(description.columns, inferred.not_null, inferred.elements_not_null)
     )
     keys = column_names(names) if query.operation in ROW_TYPED else names
     table, whole = _table_of(conn, description) if query.operation in ROW_TYPED else (None, False)

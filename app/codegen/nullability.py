@@ -49,7 +49,7 @@ PRESERVING_FUNCTIONS = frozenset(
     regexp_replace regexp_count regexp_like string_to_array array_to_string to_char to_number to_date
     to_timestamp date_trunc date_part extract date_bin age justify_days justify_hours justify_interval
     make_date make_time make_timestamp make_timestamptz make_interval timezone isfinite
-    array_append array_prepend array_cat array_remove array_replace array_fill cardinality array_ndims
+    array_cat array_remove array_replace array_fill cardinality array_ndims
     array_dims trim_array array_sample array_shuffle array_reverse array_sort
     to_tsvector to_tsquery plainto_tsquery phraseto_tsquery websearch_to_tsquery setweight strip ts_rank
     ts_rank_cd ts_headline numnode querytree tsvector_to_array array_to_tsvector
@@ -68,7 +68,7 @@ TOTAL_FUNCTIONS = frozenset(
     """now statement_timestamp clock_timestamp transaction_timestamp timeofday current_date current_time
     current_timestamp localtime localtimestamp current_user session_user current_role current_schema user
     current_database version pg_backend_pid random gen_random_uuid uuidv4 uuidv7 nextval txid_current
-    pg_current_xact_id concat concat_ws format quote_nullable num_nulls num_nonnulls
+    pg_current_xact_id array_append array_prepend concat concat_ws format quote_nullable num_nulls num_nonnulls
     jsonb_build_object json_build_object jsonb_build_array json_build_array
     int4range int8range numrange tsrange tstzrange daterange int4multirange int8multirange nummultirange
     tsmultirange tstzmultirange datemultirange""".split()
@@ -105,6 +105,7 @@ class Catalog:
     columns: Callable[[int], dict[int, bool]]  # relation oid -> {attnum: proven non-null}
     relation: Callable[[int], tuple[str, str | None]]  # relation oid -> (relkind, stored query tree of a view)
     insert_triggers: Callable[[int], int]  # table oid -> BEFORE ROW INSERT triggers on it and its partitions
+    array_types: frozenset[int]  # oids of the array types
     _columns: dict[int, dict[int, bool]] = field(default_factory=dict)
     _relations: dict[int, tuple[str, Node | None]] = field(default_factory=dict)
 
@@ -184,8 +185,10 @@ def _strip(expr: Any) -> Any:
 class Analysis:
     """Nullability of one statement's result columns and parameters (see the module's rules)."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, elements: bool = False) -> None:
         self.catalog = catalog
+        self.of_elements = elements  # prove "no element is null" of arrays instead of "not null"
+        self.values = Analysis(catalog) if elements else self
         self._cte_done: dict[int, list[bool]] = {}
         self._cte_assumed: dict[int, list[bool]] = {}
 
@@ -201,7 +204,11 @@ class Analysis:
         if isinstance(setop, Node) and query.int("commandType") == SELECT:
             proven = self._setop(setop, scope)
             return [(entry.int("resno"), k < len(proven) and proven[k]) for k, entry in enumerate(_targets(query))]
-        return [(entry.int("resno"), self.expr(entry.get("expr"), scope)) for entry in _targets(query)]
+        return [(entry.int("resno"), self.proven(entry.get("expr"), scope)) for entry in _targets(query)]
+
+    def proven(self, expr: Any, scope: Scope) -> bool:
+        """What this analysis proves of an expression: not null, or (of arrays) no null element."""
+        return self.array_elements(expr, scope) if self.of_elements else self.expr(expr, scope)
 
     def _setop(self, node: Any, scope: Scope) -> list[bool]:
         """Per column of a set operation: `union` needs both branches, `intersect` either, `except` the left."""
@@ -360,6 +367,9 @@ class Analysis:
         if at is None:
             return False
         varno, attno = var.int("varno"), var.int("varattno")
+        if self.of_elements:  # outer joins and grouping sets null whole values, never elements
+            rte = self._rte(at, varno)
+            return rte is not None and attno > 0 and self._column(rte, attno, at)
         if varno in at.nulled or var.get("varnullingrels"):
             return False
         if at.grouping_sets and not in_aggregate and var.int("varlevelsup") == 0:
@@ -386,7 +396,7 @@ class Analysis:
             relkind, definition = self.catalog.relkind(relid)
             if relkind in ("v", "m"):
                 return definition is not None and self._resno(definition, None, attno)
-            if relkind in ("r", "p"):
+            if relkind in ("r", "p") and not self.of_elements:  # no constraint says "no null element"
                 return self.catalog.column_not_null(relid, attno)
             return False  # foreign tables: NOT NULL is not enforced there
         if kind == RTE_SUBQUERY:
@@ -394,19 +404,21 @@ class Analysis:
             return isinstance(subquery, Node) and self._resno(subquery, scope, attno)
         if kind == RTE_JOIN:
             aliases = rte.nodes("joinaliasvars")
-            return attno <= len(aliases) and self.expr(aliases[attno - 1], scope)
+            return attno <= len(aliases) and self.proven(aliases[attno - 1], scope)
         if kind == RTE_FUNCTION:
-            return self._function_column(rte, attno, scope)
+            return not self.of_elements and self._function_column(rte, attno, scope)
         if kind == RTE_VALUES:
             rows = rte.nodes("values_lists")
             return bool(rows) and all(
-                isinstance(row, list) and attno <= len(row) and self.expr(row[attno - 1], scope) for row in rows
+                isinstance(row, list) and attno <= len(row) and self.proven(row[attno - 1], scope) for row in rows
             )
         if kind == RTE_CTE:
             outs = self._cte(rte, scope)
             return attno <= len(outs) and outs[attno - 1]
         if kind == RTE_GROUP:
             exprs = rte.nodes("groupexprs")
+            if self.of_elements:
+                return attno <= len(exprs) and self.proven(exprs[attno - 1], scope)
             return not scope.grouping_sets and attno <= len(exprs) and self.expr(exprs[attno - 1], scope)
         return False
 
@@ -456,6 +468,72 @@ class Analysis:
         del self._cte_assumed[key]
         self._cte_done[key] = narrowed
         return narrowed
+
+    def array_elements(self, expr: Any, scope: Scope) -> bool:
+        """An array expression none of whose elements can be null: `array[...]`, `array(select ...)` or
+        `array_agg(...)` of proven values, `string_to_array(s, sep)`, and what is built from those."""
+        if not isinstance(expr, Node):
+            return False
+        kind = expr.type
+        values = self.values
+        if kind == "VAR":
+            return self._var(expr, scope, False)
+        if kind == "CONST":
+            return expr.flag("constisnull")  # a null array has no element
+        if kind in ("RELABELTYPE", "COERCETODOMAIN", "COLLATEEXPR", "ARRAYCOERCEEXPR"):
+            return self.array_elements(expr.get("arg"), scope)
+        if kind == "ARRAYEXPR":
+            items = expr.nodes("elements")
+            if expr.flag("multidims"):
+                return all(self.array_elements(item, scope) for item in items)
+            return all(values.expr(item, scope) for item in items)
+        if kind == "SUBLINK" and expr.int("subLinkType") == ARRAY_SUBLINK:
+            subquery = expr.get("subselect")
+            if not isinstance(subquery, Node):
+                return False
+            outs = values.outputs(subquery, scope)
+            entries = _targets(subquery)
+            nested = bool(entries) and _type_of(entries[0].get("expr")) in self.catalog.array_types
+            return len(outs) == 1 and outs[0] and not nested
+        if kind in ("COALESCEEXPR", "CASEEXPR"):
+            parts = (
+                expr.nodes("args")
+                if kind == "COALESCEEXPR"
+                else [
+                    *(w.get("result") for w in expr.nodes("args") if isinstance(w, Node)),
+                    expr.get("defresult"),
+                ]
+            )
+            return all(self.array_elements(part, scope) for part in parts)
+        if kind == "AGGREF":
+            fn = self.catalog.functions.get(expr.int("aggfnoid"))
+            entries = [e.get("expr") for e in expr.nodes("args") if isinstance(e, Node)]
+            return (
+                fn is not None
+                and fn.builtin
+                and fn.name == "array_agg"
+                and len(entries) == 1
+                and _type_of(entries[0]) not in self.catalog.array_types
+                and values.expr(entries[0], scope, in_aggregate=True)
+            )
+        if kind == "FUNCEXPR":
+            return self._array_function(expr, scope)
+        return False
+
+    def _array_function(self, expr: Node, scope: Scope) -> bool:
+        fn = self.catalog.functions.get(expr.int("funcid"))
+        args = expr.nodes("args")
+        if fn is None or not fn.builtin or expr.int("funcformat") in CAST_FORMS:
+            return False
+        if fn.name in ("string_to_array", "regexp_split_to_array") and len(args) == 2:
+            return True
+        if fn.name == "array_append" and len(args) == 2:
+            return self.array_elements(args[0], scope) and self.values.expr(args[1], scope)
+        if fn.name == "array_prepend" and len(args) == 2:
+            return self.values.expr(args[0], scope) and self.array_elements(args[1], scope)
+        if fn.name == "array_cat":
+            return all(self.array_elements(a, scope) for a in args)
+        return False
 
     # --- parameters ---------------------------------------------------------------------------------
 
@@ -511,8 +589,13 @@ def _param_number(expr: Any) -> set[int]:
     return set()
 
 
-def _type_of(expr: Node) -> int:
-    for name in ("vartype", "consttype", "funcresulttype", "opresulttype", "resulttype", "paramtype", "coalescetype"):
+def _type_of(expr: Any) -> int:
+    if not isinstance(expr, Node):
+        return 0
+    for name in (
+        "vartype", "consttype", "funcresulttype", "opresulttype", "resulttype", "paramtype", "coalescetype",
+        "array_typeid", "aggtype", "casetype", "minmaxtype",
+    ):  # fmt: skip
         if name in expr.fields:
             return expr.int(name)
     return 0

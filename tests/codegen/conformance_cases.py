@@ -384,10 +384,17 @@ where b.id < 0""",
         "aggregates",
         "grouped_aggregates",
         """
-select b.author_id, max(b.title) as last_title, array_agg(b.id) as ids, sum(b.pages) as pages
+select b.author_id, max(b.title) as last_title, array_agg(b.id) as ids, sum(b.pages) as pages,
+    array_agg(b.pages) as page_list
 from conf.books as b
 group by b.author_id""",
-        {"author_id": "int | None", "last_title": "str", "ids": "list[int]", "pages": "int | None"},
+        {
+            "author_id": "int | None",
+            "last_title": "str",
+            "ids": "list[int]",
+            "pages": "int | None",
+            "page_list": "list[int | None]",
+        },
         _nulls("author_id", "pages"),
     ),
     Case(
@@ -641,7 +648,8 @@ returning b.*, a.name as author_name""",
             "title": "str",
             "price": "Decimal | None",
             "pages": "int | None",
-            "tags": "list[str]",
+            "tags": "list[str | None]",
+            "notes": "list[str | None] | None",
             "data": "JsonValue | None",
             "published": "date | None",
             "author_name": "str",
@@ -933,8 +941,42 @@ from conf.authors as a""",
         """
 select b.tags, array_length(b.tags, 1) as tag_count, cardinality(b.tags) as tag_total
 from conf.books as b""",
-        {"tags": "list[str]", "tag_count": "int | None", "tag_total": "int"},
+        {"tags": "list[str | None]", "tag_count": "int | None", "tag_total": "int"},
         _nulls("tag_count"),
+    ),
+    Case(
+        "types",
+        "array_with_null_elements",
+        """
+select b.title, b.notes
+from conf.books as b""",
+        {"title": "str", "notes": "list[str | None] | None"},
+        _nulls("notes"),
+    ),
+    Case(
+        "types",
+        "array_constructors",
+        """
+select array[b.title] as titles, array(select a.name from conf.authors as a) as names,
+    string_to_array(b.title, '') as letters, array[b.price] as prices, array_append(array[b.id], 0) as ids
+from conf.books as b""",
+        {
+            "titles": "list[str]",
+            "names": "list[str]",
+            "letters": "list[str]",
+            "prices": "list[Decimal | None]",
+            "ids": "list[int]",
+        },
+    ),
+    Case(
+        "types",
+        "array_elements_vouched_by_header",
+        """
+select coalesce(b.notes, '{}') as notes
+from conf.books as b
+where b.title = 'B1'""",
+        {"notes": "list[str]"},
+        header="-- not null: notes",
     ),
     Case(
         "types",
@@ -942,7 +984,7 @@ from conf.books as b""",
         """
 select h.addresses
 from conf.hosts as h""",
-        {"addresses": f"list[{INET}]"},
+        {"addresses": f"list[{INET} | None]"},
     ),
     Case(
         "types",

@@ -91,14 +91,14 @@ def test_nullability_follows_joins_and_expressions(generated: str) -> None:
         "name": "str",
         "mood": 'Literal["happy", "sad"]',
         "legs": "int",  # a domain over integer
-        "tags": "list[str]",
+        "tags": "list[str | None]",  # PostgreSQL has no NOT NULL for array elements
         "data": "JsonValue | None",
         "weight": "Decimal | None",
         "born": "date | None",
         "seen_at": "datetime",
         "owner_name": "str | None",  # NOT NULL, but on the nullable side of a left join
         "owner_nickname": "str",  # coalesce with a literal
-        "tag_copy": "list[str]",  # array(select ...) is never null
+        "tag_copy": "list[str | None]",  # array(select ...) is never null; unnest's elements may be
         "weight_unknown": "bool",  # x is null
     }
     found = dict(re.findall(r"^    (\w+): (.+)$", row, re.MULTILINE))

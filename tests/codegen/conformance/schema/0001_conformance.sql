@@ -29,6 +29,7 @@ create table conf.books (
     price numeric(8, 2),
     pages integer,
     tags text [] not null default '{}',
+    notes text [],
     data jsonb,
     published date
 );
@@ -102,11 +103,11 @@ insert into conf.authors (name, nickname, email, mood, rating, tagline) values
 ('Bob', null, null, 'sad', 3, null),
 ('Cy', null, 'cy@example.org', 'happy', 1, null);
 
-insert into conf.books (author_id, title, price, pages, tags, data, published) values
-(1, 'A1', 10.00, 100, '{a,b}', '{"k": 1, "n": null, "list": [1, 2]}', '2024-01-01'),
-(1, 'A2', null, null, '{}', null, null),
-(2, 'B1', 5.50, 50, '{c}', '{"k": 2}', '2023-05-05'),
-(null, 'Orphan', null, null, '{}', '[1, 2]', null);
+insert into conf.books (author_id, title, price, pages, tags, notes, data, published) values
+(1, 'A1', 10.00, 100, '{a,b}', '{x,NULL}', '{"k": 1, "n": null, "list": [1, 2]}', '2024-01-01'),
+(1, 'A2', null, null, '{}', null, null, null),
+(2, 'B1', 5.50, 50, '{c,NULL}', '{y}', '{"k": 2}', '2023-05-05'),
+(null, 'Orphan', null, null, '{}', null, '[1, 2]', null);
 
 insert into conf.hosts (id, address, network, uptime, bookings, slots, pair, flags, addresses) values
 (1, '10.0.0.1', '10.0.0.0/24', '1 day 02:00', '[2024-01-01,2024-02-01)', '[1,5)', row(1, 'x'), B'101', '{10.0.0.1,10.0.0.0/24}'),

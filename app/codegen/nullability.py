@@ -46,7 +46,7 @@ PRESERVING_FUNCTIONS = frozenset(
     length char_length character_length octet_length bit_length lower upper initcap btrim ltrim rtrim trim
     substr substring left right lpad rpad repeat replace reverse translate split_part strpos position starts_with
     md5 sha224 sha256 sha384 sha512 encode decode quote_ident quote_literal to_hex ascii chr unistr normalize
-    regexp_replace regexp_count regexp_like string_to_array array_to_string to_char to_number to_date
+    regexp_replace regexp_count regexp_like regexp_split_to_array string_to_array array_to_string to_char to_number to_date
     to_timestamp date_trunc date_part extract date_bin age justify_days justify_hours justify_interval
     make_date make_time make_timestamp make_timestamptz make_interval timezone isfinite
     array_cat array_remove array_replace array_fill cardinality array_ndims
@@ -74,6 +74,11 @@ TOTAL_FUNCTIONS = frozenset(
     tsmultirange tstzmultirange datemultirange""".split()
 )
 """Built-in functions that are never null, whatever their arguments."""
+NON_STRICT_PRESERVING = frozenset(
+    "string_to_array array_to_string array_cat array_fill array_remove array_replace".split()
+)
+"""The preserving built-ins PostgreSQL declares non-strict (a null argument has a meaning there): still
+non-null for non-null arguments."""
 RANGE_BOUND_FUNCTIONS = {"lower", "upper"}
 TEXT_TYPES = {25, 1043, 1042, 19}  # text, varchar, bpchar, name: `lower`/`upper` of these are never null
 GROUPED_AGGREGATES = frozenset(
@@ -313,7 +318,7 @@ class Analysis:
             isinstance(a, Node) and _type_of(a) in TEXT_TYPES for a in args
         ):
             return False
-        return fn.strict and fn.name in PRESERVING_FUNCTIONS and proven
+        return (fn.strict or fn.name in NON_STRICT_PRESERVING) and fn.name in PRESERVING_FUNCTIONS and proven
 
     def _aggregate(self, expr: Node, scope: Scope) -> bool:
         fn = self.catalog.functions.get(expr.int("aggfnoid"))

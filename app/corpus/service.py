@@ -244,7 +244,8 @@ async def dictionary(
         if entry is not None:
             definitions, phonetic = entry.definitions, entry.phonetic
         else:
-            definitions, phonetic = list(r["definitions"]), r["phonetic"]
+            # no constraint keeps NULL out of the cached array: a NULL element is no definition
+            definitions, phonetic = [d for d in r["definitions"] if d is not None], r["phonetic"]
         answer.append(
             {"word": r["word"], "frequency": r["frequency"], "definitions": definitions, "phonetic": phonetic}
         )

@@ -60,7 +60,7 @@ class TopWordsRow(TypedDict):
     frequency: int
     found: bool | None
     phonetic: str | None
-    definitions: list[str]
+    definitions: list[str | None]
     fresh: bool
 
 

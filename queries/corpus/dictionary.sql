@@ -3,7 +3,6 @@
 -- name: top_words(exclude_stopwords, word_count, found_ttl_seconds, unknown_ttl_seconds)
 -- Returns the most frequent words (ties by word), optionally without stopwords, with any cached
 -- definitions and whether those are still fresh (fetched within the TTL for found or unknown words).
--- not null: definitions
 select
     w.word,
     w.frequency,

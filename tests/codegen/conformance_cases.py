@@ -970,6 +970,24 @@ from conf.books as b""",
     ),
     Case(
         "types",
+        "non_strict_array_functions",
+        """
+select string_to_array(b.title, '1', 'A') as parts, array_to_string(b.tags, ',', '*') as joined,
+    array_cat(b.tags, b.tags) as doubled, array_fill(b.id, array[2]) as filled, array_remove(b.tags, 'a') as kept,
+    array_replace(b.tags, 'a', null) as replaced, regexp_split_to_array(b.title, '1') as pieces
+from conf.books as b""",
+        {
+            "parts": "list[str | None]",
+            "joined": "str",
+            "doubled": "list[str | None]",
+            "filled": "list[int | None]",
+            "kept": "list[str | None]",
+            "replaced": "list[str | None]",
+            "pieces": "list[str]",
+        },
+    ),
+    Case(
+        "types",
         "array_elements_vouched_by_header",
         """
 select coalesce(b.notes, '{}') as notes

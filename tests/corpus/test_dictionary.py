@@ -97,6 +97,21 @@ async def test_second_call_is_served_from_the_cache(
     assert second.json() == first.json()
 
 
+@pytest.mark.parametrize(
+    ("cached", "answered"),
+    [("{NULL}", []), ("{NULL,A feline.}", ["A feline."]), ("{A feline.,NULL,Ruler.}", ["A feline.", "Ruler."])],
+)
+async def test_null_elements_in_cached_definitions_are_no_definitions(
+    api: httpx.AsyncClient, upstream: FakeUpstream, conn: asyncpg.Connection, cached: str, answered: list[str]
+) -> None:
+    """A fresh cached array with NULL elements (written outside the app: no constraint forbids them)."""
+    await fresh_corpus(api, upstream, conn)
+    await api.get("/corpus/dictionary")
+    await conn.execute("update corpus.definitions set definitions = $1::text[] where word = 'cat'", cached)
+    cat = by_word(await api.get("/corpus/dictionary"))["cat"]
+    assert cat["definitions"] == answered
+
+
 async def test_stale_definitions_are_refreshed(
     api: httpx.AsyncClient, upstream: FakeUpstream, conn: asyncpg.Connection
 ) -> None:

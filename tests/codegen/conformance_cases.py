@@ -974,7 +974,7 @@ from conf.books as b""",
         """
 select string_to_array(b.title, '1', 'A') as parts, array_to_string(b.tags, ',', '*') as joined,
     array_cat(b.tags, b.tags) as doubled, array_fill(b.id, array[2]) as filled, array_remove(b.tags, 'a') as kept,
-    array_replace(b.tags, 'a', null) as replaced, regexp_split_to_array(b.title, '1') as pieces
+    array_replace(b.tags, 'a', 'z') as replaced, regexp_split_to_array(b.title, '1') as pieces
 from conf.books as b""",
         {
             "parts": "list[str | None]",

@@ -30,7 +30,7 @@ class Case:
     allow_estimate: str | None = None
     max_buffers: int | None = None
     ignore_result: str | None = None
-    # Catalog reads whose row count any migration changes: judged on shape and cost only.
+    # Catalog reads whose row count any migration changes: judged on cost only (rows and plan shape follow the catalog's size).
     ignore_rows: str | None = None
 
 

@@ -184,12 +184,13 @@ def against_baseline(
     baseline: Baseline,
     thresholds: Thresholds,
     query: str = "",
+    judge_shape: bool = True,
 ) -> list[Violation]:
     """Shape, buffers and result compared with the baseline file (result_hash None: count only; rows None:
-    neither). `query` (namespace.name) goes into the `catalog plans update --query` hint."""
+    neither; judge_shape False: buffers only). `query` (namespace.name) goes into the update hint."""
     found = []
     now = shape(plan)
-    if now != list(baseline.shape):
+    if judge_shape and now != list(baseline.shape):
         pairs = enumerate(zip(now, baseline.shape))
         index = next((i for i, (a, b) in pairs if a != b), min(len(now), len(baseline.shape)))
         was = baseline.shape[index].strip() if index < len(baseline.shape) else "(nothing)"

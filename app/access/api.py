@@ -84,7 +84,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = app.state.settings
     pool: asyncpg.Pool = app.state.pool
     async with pool.acquire() as conn:
-        await access.keys.load(cast(asyncpg.Connection, conn))
+        try:
+            await access.keys.load(cast(asyncpg.Connection, conn))
+        except asyncpg.UndefinedTableError:  # an unmigrated database holds no keys: access is unconfigured
+            log.warning("access.api_keys does not exist yet: run `catalog migrate`; no API key is accepted until then")
     for line in startup_notes(access):
         log.warning("%s", line)
     writer = BatchWriter[tuple[str, datetime]]("API key last use", _write_key_uses)

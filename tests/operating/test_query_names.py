@@ -63,12 +63,14 @@ async def test_pg_stat_activity_names_the_statement_a_request_is_waiting_in(
         await conn.execute("select 1 from inventory.products where id = $1 for update", product["id"])
         waiting = asyncio.create_task(take(client, product["id"], -1))
         query = None
-        for _ in range(200):
+        # A row's query text and its wait event are read at different moments, so the first sample of a
+        # backend that has just begun waiting may still show its previous statement: sample until it settles.
+        for _ in range(300):
             query = await conn.fetchval(
                 "select query from pg_stat_activity"
                 " where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()"
             )
-            if query:
+            if query and query_name(query) == "inventory.change_stock":
                 break
             await asyncio.sleep(0.01)
         assert query is not None and query_name(query) == "inventory.change_stock", query

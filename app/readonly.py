@@ -1,7 +1,7 @@
 """Which SQL statements cannot write, decided by parsing them (pglast), so they may run on a replica.
 
-A statement may run on a read replica when it is one plain `select` (or `values`/`table`) with no
-locking clause (`for update`, `for share`...), no `into` and no data-modifying `with` anywhere in its
+A statement may run on a read replica when its parse tree is a single SelectStmt (a query, a VALUES
+list or TABLE) with no locking clause (`for update`, `for share`...), no `into` and no data-modifying `with` anywhere in its
 tree. Anything else, or anything that does not parse, runs on the primary. A read-only statement
 that still writes through a volatile function fails on a replica with "cannot execute ... in a
 read-only transaction": the caller reruns it on the primary and calls `mark_writing`, so it goes

@@ -63,9 +63,10 @@ async def test_pg_stat_activity_names_the_statement_a_request_is_waiting_in(
         await conn.execute("select 1 from inventory.products where id = $1 for update", product["id"])
         waiting = asyncio.create_task(take(client, product["id"], -1))
         query = None
-        # A row's query text and its wait event are read at different moments, so the first sample of a
-        # backend that has just begun waiting may still show its previous statement: sample until it settles.
+        # Within a transaction PostgreSQL keeps the first snapshot of each backend's query text while the
+        # wait event is read live, so the snapshot is cleared before every sample.
         for _ in range(300):
+            await conn.execute("select pg_stat_clear_snapshot()")
             query = await conn.fetchval(
                 "select query from pg_stat_activity"
                 " where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()"

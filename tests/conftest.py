@@ -4,6 +4,7 @@ database, and one fresh database per test cloned from it."""
 import itertools
 import os
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 import httpx
@@ -59,7 +60,7 @@ async def conn(database_url: str) -> AsyncIterator[asyncpg.Connection]:
     await connection.close()
 
 
-def make_settings(database_url: str, **overrides: object) -> Settings:
+def make_settings(database_url: str, **overrides: Any) -> Settings:
     return Settings(database_url=database_url, **overrides)
 
 

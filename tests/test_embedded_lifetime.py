@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -70,9 +70,9 @@ def registered(data_dir: Path) -> list[int]:
     return json.loads(path.read_text()) if path.exists() else []
 
 
-def wait_for(what: str, condition: object, timeout: float = 20) -> None:
+def wait_for(what: str, condition: Callable[[], object], timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
+    while not condition():
         assert time.monotonic() < deadline, what
         time.sleep(0.1)
 

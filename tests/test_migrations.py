@@ -2,6 +2,7 @@
 
 import asyncio
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import asyncpg
@@ -162,7 +163,7 @@ async def test_concurrent_index_on_a_table_being_written_does_not_block_writers(
         ONLINE + "create index concurrently busy_code_idx on public.busy (code);\n"
     )
 
-    stop, counts, errors = asyncio.Event(), [0], []
+    stop, counts, errors = asyncio.Event(), [0], list[BaseException]()
     writers = [asyncio.create_task(_insert_forever(database_url, stop, counts, errors)) for _ in range(2)]
     # A transaction that wrote to the table and stays open: the build must wait for it to end,
     # which holds the migration in its build phase while we watch the writers.
@@ -263,12 +264,12 @@ async def test_concurrent_statement_in_a_transactional_file_names_the_marker(
     ],
 )
 async def test_line_endings_are_not_an_edit_but_text_is(
-    conn: asyncpg.Connection, schema_copy: Path, rewrite: object, edited: bool
+    conn: asyncpg.Connection, schema_copy: Path, rewrite: Callable[[bytes], bytes], edited: bool
 ) -> None:
     await migrations.migrate(conn, schema_copy)
     files = sorted(schema_copy.glob("*.sql"))
     for path in files:
-        path.write_bytes(rewrite(path.read_bytes()))  # type: ignore[operator]
+        path.write_bytes(rewrite(path.read_bytes()))
     state = await migrations.status(conn, schema_copy)
     assert state.pending == []
     assert bool(state.edited) == edited, state.edited

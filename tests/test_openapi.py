@@ -65,7 +65,7 @@ def config() -> schemathesis.Config:
 
 
 @schemathesis.check
-def no_internals(ctx: schemathesis.CheckContext, response: schemathesis.Response, case: Case) -> bool:
+def no_internals(ctx: schemathesis.CheckContext, response: schemathesis.Response, case: Case[Any]) -> bool:
     """Error answers say what a client needs: no stack, SQL, raw PostgreSQL message or server path."""
     if response.status_code >= 400:
         leak = INTERNALS.search(response.text)
@@ -152,7 +152,7 @@ CALLS: dict[str, int] = {}
 
 
 @schema.parametrize()
-def test_every_operation_keeps_its_documented_promises(case: Case, served: str, api_key: str) -> None:
+def test_every_operation_keeps_its_documented_promises(case: Case[Any], served: str, api_key: str) -> None:
     CALLS[case.operation.label] = CALLS.get(case.operation.label, 0) + 1
     case.call_and_validate(base_url=served)
 
@@ -184,7 +184,7 @@ def test_stateful_create_read_delete_follow_the_document(api_schema: OpenApiSche
         def setup(self) -> None:
             asyncio.run(restore_demo_data(fuzz_database))
 
-        def after_call(self, response: schemathesis.Response, case: Case) -> None:
+        def after_call(self, response: schemathesis.Response, case: Case[Any]) -> None:
             calls.append((f"{case.operation.method.upper()} {case.operation.path}", response.status_code))
 
     Workflow.run(

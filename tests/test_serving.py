@@ -160,8 +160,11 @@ def test_workers_that_die_do_not_keep_the_embedded_server_running(tmp_path: Path
         first.send_signal(signal.SIGKILL)
         second.send_signal(signal.SIGTERM)
         psutil.wait_procs([first, second], timeout=30)
-        replaced = lambda: {w.pid for w in served.workers()}.isdisjoint({first.pid, second.pid})  # noqa: E731
-        served.wait_until("replaced workers", lambda: len(served.workers()) == 2 and replaced())
+        def replaced() -> bool:
+            pids = {w.pid for w in served.workers()}
+            return len(pids) == 2 and pids.isdisjoint({first.pid, second.pid})
+
+        served.wait_until("replaced workers", replaced)
         served.wait_until("answers from the new workers", served.answers)
         served.process.send_signal(signal.SIGTERM)
         assert served.process.wait(timeout=60) == 0, served.output()

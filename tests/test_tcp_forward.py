@@ -2,6 +2,7 @@
 
 import asyncio
 import socket
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -17,13 +18,13 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def socket_file(admin_url: str):  # type: ignore[no-untyped-def]
+def socket_file(admin_url: str) -> Path:
     if Settings().database_url:
         pytest.skip("the test server is DATABASE_URL, not the embedded one")
     return tcp_forward.socket_path(admin_url)
 
 
-async def test_clients_over_tcp_reach_the_embedded_server(socket_file) -> None:  # type: ignore[no-untyped-def]
+async def test_clients_over_tcp_reach_the_embedded_server(socket_file: Path) -> None:
     port = free_port()
     tcp_forward.start_in_background(socket_file, "127.0.0.1", port)
     url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
@@ -42,7 +43,7 @@ async def test_clients_over_tcp_reach_the_embedded_server(socket_file) -> None: 
     assert {local for _, local in results} == {"True"}  # arrives over the socket: the server's local rules apply
 
 
-async def test_a_taken_port_is_reported(socket_file) -> None:  # type: ignore[no-untyped-def]
+async def test_a_taken_port_is_reported(socket_file: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()

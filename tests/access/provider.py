@@ -59,7 +59,7 @@ class FakeProvider:
         """The same claims with `alg: none` and no signature (a classic forgery)."""
         now = int(time.time())
         claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": "mallory", "scope": scope, "exp": now + 300}
-        return jwt.encode(claims, None, algorithm="none", headers={"kid": self.kid})
+        return jwt.encode(claims, "", algorithm="none", headers={"kid": self.kid})
 
 
 def serve() -> Iterator[FakeProvider]:

@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import Iterator
+from typing import Any
 
 import asyncpg
 import httpx
@@ -32,7 +33,7 @@ async def pantry(client: httpx.AsyncClient) -> dict[str, int]:
     return ids
 
 
-async def cookable(client: httpx.AsyncClient, **params: object) -> list[tuple[str, list[str]]]:
+async def cookable(client: httpx.AsyncClient, **params: Any) -> list[tuple[str, list[str]]]:
     response = await client.get("/cookbook/recipes/cookable", params=params)
     assert response.status_code == 200, response.text
     return [(r["title"], [m["name"] for m in r["missing"]]) for r in response.json()["recipes"]]
@@ -58,7 +59,7 @@ async def test_cookable_ranks_by_missing_then_views(client: httpx.AsyncClient, p
     for _ in range(3):
         await client.get(f"/cookbook/recipes/{pantry['Cheese Toast']}")
     await views_written(app)
-    have = {"have": [pantry["Cheese"], pantry["Flour"], pantry["Eggs"]], "max_missing": 2}
+    have: dict[str, Any] = {"have": [pantry["Cheese"], pantry["Flour"], pantry["Eggs"]], "max_missing": 2}
     # Caprese misses Tomato, Basil and Salt: one more than allowed.
     assert [t for t, _ in await cookable(client, **have)] == ["Cheese Toast", "Omelette", "Pancakes"]
     have["have"].append(pantry["Salt"])
@@ -77,7 +78,7 @@ async def test_cookable_ranks_by_missing_then_views(client: httpx.AsyncClient, p
         ({"have": 1, "cursor": "AAAA"}, ["cursor"]),
     ],
 )
-async def test_cookable_refuses_bad_questions(client: httpx.AsyncClient, params: dict, words: list[str]) -> None:
+async def test_cookable_refuses_bad_questions(client: httpx.AsyncClient, params: dict[str, Any], words: list[str]) -> None:
     response = await client.get("/cookbook/recipes/cookable", params=params)
     assert response.status_code in (400, 422)
     assert_error(response, response.status_code, *words)
@@ -125,7 +126,8 @@ async def test_concurrent_views_are_exact(served: tuple[str, FastAPI], database_
         await asyncio.sleep(0.05)
     conn = await asyncpg.connect(database_url)
     try:
-        counts = dict(await conn.fetch("select recipe_id, view_count from cookbook.recipe_view_counts"))
+        rows = await conn.fetch("select recipe_id, view_count from cookbook.recipe_view_counts")
+        counts = {row["recipe_id"]: row["view_count"] for row in rows}
         logged = await conn.fetchval("select count(*) from cookbook.recipe_views")
     finally:
         await conn.close()

@@ -1,8 +1,12 @@
 """Recipes: the old clients' contract (create, read, search, list), changes and deletes."""
 
+
+from typing import Any
+
 import asyncpg
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from tests.conftest import assert_error
 from tests.cookbook.helpers import add_category, add_ingredient, add_recipe, walk_wrapped
@@ -90,7 +94,7 @@ async def test_repeated_ingredient_is_stored_once(client: httpx.AsyncClient, sam
     ],
 )
 async def test_create_refuses_bad_recipes(
-    client: httpx.AsyncClient, sample: dict[str, int], conn: asyncpg.Connection, body: dict, status: int, words: list
+    client: httpx.AsyncClient, sample: dict[str, int], conn: asyncpg.Connection, body: dict[str, Any], status: int, words: list[str]
 ) -> None:
     full = {"title": "Bad", "category_id": sample["Main"], "ingredients": [sample["Eggs"]], **body}
     assert_error(await client.post("/cookbook/recipes", json=full), status, *words)
@@ -121,7 +125,7 @@ async def test_search_by_category_and_ingredients(client: httpx.AsyncClient, sam
         client, title="Omelette", category_id=sample["Main"], ingredients=[sample["Eggs"], sample["Cheese"]]
     )
 
-    async def titles(**params: object) -> list[str]:
+    async def titles(**params: Any) -> list[str]:
         response = await client.get("/cookbook/recipes/search", params=params)
         assert response.status_code == 200, response.text
         assert response.json()["next_cursor"] is None
@@ -193,7 +197,7 @@ async def test_patch_changes_fields_and_ingredients(client: httpx.AsyncClient, s
 
 
 async def test_delete_recipe_takes_links_and_views(
-    client: httpx.AsyncClient, sample: dict[str, int], conn: asyncpg.Connection, app
+    client: httpx.AsyncClient, sample: dict[str, int], conn: asyncpg.Connection, app: FastAPI
 ) -> None:
     recipe = await add_recipe(client, category_id=sample["Main"], ingredients=[sample["Eggs"], sample["Milk"]])
     await client.get(f"/cookbook/recipes/{recipe['id']}")

@@ -103,7 +103,7 @@ async def test_synthetic_cookbook_is_deterministic_and_skewed(conn: asyncpg.Conn
     per_recipe = await conn.fetchrow(
         "select min(ingredient_count) as low, max(ingredient_count) as high from cookbook.recipes"
     )
-    assert per_recipe["low"] >= 3 and per_recipe["high"] <= 15
+    assert per_recipe is not None and per_recipe["low"] >= 3 and per_recipe["high"] <= 15
     assert await conn.fetchval(
         "select count(*) from cookbook.recipes as r where r.ingredient_count <>"
         " (select count(*) from cookbook.recipe_ingredients as ri where ri.recipe_id = r.id)"

@@ -3,6 +3,7 @@
 import asyncio
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import asyncpg
 import httpx
@@ -37,7 +38,7 @@ async def fresh_corpus(api: httpx.AsyncClient, upstream: FakeUpstream, conn: asy
     upstream.requests.clear()
 
 
-def by_word(response: httpx.Response) -> dict[str, dict]:
+def by_word(response: httpx.Response) -> dict[str, dict[str, Any]]:
     assert response.status_code == 200, response.text
     return {w["word"]: w for w in response.json()["words"]}
 

@@ -15,7 +15,7 @@ from tests.corpus.upstream import FakeUpstream
 async def nothing_stored(conn: asyncpg.Connection) -> bool:
     paragraphs = await conn.fetchval("select count(*) from corpus.paragraphs")
     counts = await conn.fetchval("select count(*) from corpus.word_counts")
-    return paragraphs == 0 and counts == 0
+    return bool(paragraphs == 0 and counts == 0)
 
 
 async def test_fetch_stores_the_paragraph_and_counts_its_words(

@@ -21,7 +21,7 @@ async def test_synthetic_corpus(conn: asyncpg.Connection) -> None:
         "select count(*) as n, min(cardinality(regexp_split_to_array(content, ' '))) as least,"
         " max(cardinality(regexp_split_to_array(content, ' '))) as most from corpus.paragraphs"
     )
-    assert lengths["n"] == 3000
+    assert lengths is not None and lengths["n"] == 3000
     assert 30 <= lengths["least"] and lengths["most"] <= 80
     counts = await word_counts(conn)
     assert counts == await recount(conn)

@@ -9,14 +9,16 @@ import httpx
 async def add_category(client: httpx.AsyncClient, name: str = "Hand Tools") -> dict[str, Any]:
     response = await client.post("/inventory/categories", json={"name": name})
     assert response.status_code == 201, response.text
-    return response.json()
+    created: dict[str, Any] = response.json()
+    return created
 
 
 async def add_product(client: httpx.AsyncClient, category_id: int, **fields: Any) -> dict[str, Any]:
     body = {"name": "Claw Hammer", "sku": "HAM-1", "quantity": 10, "price": 9.99, "category_id": category_id, **fields}
     response = await client.post("/inventory/products", json=body)
     assert response.status_code == 201, response.text
-    return response.json()
+    created: dict[str, Any] = response.json()
+    return created
 
 
 async def take(client: httpx.AsyncClient, product_id: int, delta: int, key: str | None = None) -> httpx.Response:

@@ -1,5 +1,8 @@
 """Products: the old clients' contract (list, detail, create) and the newer update, delete and search."""
 
+
+from typing import Any
+
 import asyncpg
 import httpx
 
@@ -72,7 +75,7 @@ async def test_duplicate_sku_in_any_case_is_409_naming_it(client: httpx.AsyncCli
 async def test_invalid_fields_are_422_naming_the_field(client: httpx.AsyncClient) -> None:
     category = await add_category(client)
     good = {"name": "Saw", "sku": "SAW-1", "quantity": 1, "price": 5, "category_id": category["id"]}
-    cases = {
+    cases: dict[str, dict[str, Any]] = {
         "price": {"price": -1},
         "quantity": {"quantity": -1},
         "name": {"name": ""},
@@ -201,7 +204,7 @@ async def test_filters_combine(client: httpx.AsyncClient) -> None:
     at_level = await add_product(client, paint["id"], name="Steel Primer", sku="P-1", quantity=5, reorder_level=5)
     await add_product(client, paint["id"], name="Brush", sku="P-2", quantity=0, reorder_level=0)
 
-    async def ids(**params: object) -> list[int]:
+    async def ids(**params: Any) -> list[int]:
         response = await client.get("/inventory/products", params=params)
         assert response.status_code == 200, response.text
         return [p["id"] for p in response.json()]

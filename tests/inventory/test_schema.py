@@ -4,6 +4,7 @@ import asyncpg
 import pytest
 
 from app.domains import domain_constraint_errors
+from app.errors import ConstraintError
 
 
 async def constraint_of(conn: asyncpg.Connection, statement: str) -> str | None:
@@ -58,6 +59,6 @@ async def test_idempotency_keys_are_unique_per_product(stocked: asyncpg.Connecti
 
 
 def test_constraint_answers_are_found_by_the_core() -> None:
-    answers = domain_constraint_errors(["inventory"])
-    assert answers[("inventory", "products_quantity_nonnegative")].status == 409
-    assert "stock" in answers[("inventory", "products_quantity_nonnegative")].message
+    answer = domain_constraint_errors(["inventory"])[("inventory", "products_quantity_nonnegative")]
+    assert isinstance(answer, ConstraintError)
+    assert answer.status == 409 and "stock" in answer.message

@@ -4,8 +4,9 @@ stands, and fails, naming query, case, rule and node, on each regression the iss
 import os
 import re
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -19,6 +20,7 @@ from app.plans.cli import show
 from app.plans.config import CheckConfig, Thresholds
 from app.plans.fixture import prepare_database, seed_modules_fixture
 from app.plans.runner import Target, run
+from app.seeding import Progress
 from app.settings import ROOT, Settings
 
 SMALL_BOOKS = 20_000
@@ -31,7 +33,7 @@ def quiet(_: str) -> None:
     pass
 
 
-def no_progress(_: str):  # type: ignore[no-untyped-def]
+def no_progress(_: str) -> Progress:
     return lambda *args: None
 
 
@@ -240,7 +242,7 @@ async def test_two_runs_at_once_build_the_database_once(admin_url: str) -> None:
     database = f"{DATABASE}_concurrent"
     loader = seed_modules_fixture({"bookstore": bookstore_seed}, ROOT / "queries", scales={"bookstore": 2_000})
 
-    def prepare():  # type: ignore[no-untyped-def]
+    def prepare() -> Coroutine[Any, Any, tuple[str, bool]]:
         return prepare_database(admin_url, database, ROOT / "schema", loader, 100, quiet, no_progress)
 
     try:

@@ -12,7 +12,7 @@ import pytest
 from app.database import with_database
 from app.database_admin import drop_database
 from app.plans.fixture import FixtureLoader, kept_name, prepare_database, seed_modules_fixture
-from app.seeding import seed_modules
+from app.seeding import Progress, seed_modules
 from app.settings import ROOT, Settings
 
 DATABASE = f"catalog_plans_fixture_{os.getpid()}"
@@ -25,7 +25,7 @@ def quiet(_: str) -> None:
     pass
 
 
-def no_progress(_: str):  # type: ignore[no-untyped-def]
+def no_progress(_: str) -> Progress:
     return lambda *args: None
 
 

@@ -101,7 +101,7 @@ class Sections(HTMLParser):
         classes = (found.get("class") or "").split()
         if tag in {"link", "img", "iframe"} or (tag == "script" and found.get("src")):
             self.external.append(tag)
-        if found.get("href", "#").startswith(("http:", "https:", "//")):
+        if (found.get("href") or "#").startswith(("http:", "https:", "//")):
             self.external.append(str(found["href"]))
         if tag == "section" and "case" in classes:
             self.sections.append({"attrs": found, "classes": classes, "trees": {}, "bars": [], "open_nodes": 0})

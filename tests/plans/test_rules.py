@@ -12,10 +12,12 @@ from app.plans.tree import buffers, node_label, shape, walk
 
 RECORDED = Path(__file__).parent / "recorded"
 LIMITS = Thresholds()
+BOOKS: dict[str, Any] = {"Relation Name": "books", "Schema": "s"}
 
 
 def recorded(name: str) -> dict[str, Any]:
-    return json.loads((RECORDED / f"{name}.json").read_text())["Plan"]
+    plan: dict[str, Any] = json.loads((RECORDED / f"{name}.json").read_text())["Plan"]
+    return plan
 
 
 def node(node_type: str, rows: float = 1, estimate: float = 1, loops: int = 1, **extra: Any) -> dict[str, Any]:
@@ -24,7 +26,8 @@ def node(node_type: str, rows: float = 1, estimate: float = 1, loops: int = 1, *
 
 def seq_scan(table: str, rows: float = 5) -> dict[str, Any]:
     schema, name = table.split(".")
-    return node("Seq Scan", rows, rows, **{"Relation Name": name, "Schema": schema})
+    relation: dict[str, Any] = {"Relation Name": name, "Schema": schema}
+    return node("Seq Scan", rows, rows, **relation)
 
 
 def find(plan: dict[str, Any], label_part: str) -> dict[str, Any]:
@@ -88,7 +91,8 @@ def test_recorded_index_plan_has_no_seq_scan() -> None:
 
 
 def test_external_sort_and_temp_blocks_are_spills() -> None:
-    sort = node("Sort", 100, 100, **{"Sort Method": "external merge", "Sort Space Type": "Disk"})
+    on_disk: dict[str, Any] = {"Sort Method": "external merge", "Sort Space Type": "Disk"}
+    sort = node("Sort", 100, 100, **on_disk)
     sort["Temp Written Blocks"] = 1200
     found = rules.spills(node("Limit", Plans=[sort]))
     assert [v.node for v in found] == ["Sort"]
@@ -96,8 +100,9 @@ def test_external_sort_and_temp_blocks_are_spills() -> None:
 
 
 def test_multi_batch_hash_is_a_spill_and_in_memory_sort_is_not() -> None:
-    hash_node = node("Hash", **{"Hash Batches": 4, "Original Hash Batches": 1})
-    in_memory = node("Sort", **{"Sort Method": "top-N heapsort", "Sort Space Type": "Memory"})
+    batches: dict[str, Any] = {"Hash Batches": 4, "Original Hash Batches": 1}
+    top_n: dict[str, Any] = {"Sort Method": "top-N heapsort", "Sort Space Type": "Memory"}
+    hash_node, in_memory = node("Hash", **batches), node("Sort", **top_n)
     found = rules.spills(node("Hash Join", Plans=[in_memory, hash_node]))
     assert [v.node for v in found] == ["Hash"]
 
@@ -209,7 +214,7 @@ def test_estimate_advice_names_an_expression_of_a_column() -> None:
         ("((price)::text = '5'::text)", "(price)::text"),
         ("(lower(title) = 'x'::text)", "lower(title)"),
     ]:
-        plan = node("Seq Scan", rows=5, estimate=5_000, Filter=condition, **{"Relation Name": "books", "Schema": "s"})
+        plan = node("Seq Scan", rows=5, estimate=5_000, Filter=condition, **BOOKS)
         found = rules.estimates(plan, LIMITS.estimate_factor, LIMITS.estimate_min_rows)
         assert len(found) == 1 and f"`{expression}`" in found[0].message, (condition, found)
         assert "compare the column itself" in found[0].message
@@ -221,6 +226,6 @@ def test_estimate_advice_on_plain_conditions_is_about_statistics() -> None:
         "((title ~~ 'x%'::text) AND (published_year > 2000))",
         "(published_year = ANY ('{1,2}'::integer[]))",
     ]:
-        plan = node("Seq Scan", rows=5, estimate=5_000, Filter=condition, **{"Relation Name": "books", "Schema": "s"})
+        plan = node("Seq Scan", rows=5, estimate=5_000, Filter=condition, **BOOKS)
         found = rules.estimates(plan, LIMITS.estimate_factor, LIMITS.estimate_min_rows)
         assert len(found) == 1 and "statistics mislead the planner" in found[0].message, (condition, found)

@@ -240,9 +240,7 @@ def install_error_handlers(app: FastAPI, domain_answers: ConstraintErrors | None
         if unparsed_body(found):
             media = request.headers.get("content-type") or "none given"
             return _error(415, f"request body must be application/json (Content-Type: {media})")
-        errors = [
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()
-        ]
+        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()]
         return _error(422, _validation_message(exc), errors=errors)
 
     @app.exception_handler(StarletteHTTPException)

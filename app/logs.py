@@ -47,7 +47,12 @@ def uvicorn_log_config(settings: Settings) -> dict[str, Any]:
 
     if settings.log_format == "text":
         return LOGGING_CONFIG
-    handler = {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"], "stream": "ext://sys.stderr"}
+    handler = {
+        "class": "logging.StreamHandler",
+        "formatter": "json",
+        "filters": ["request_id"],
+        "stream": "ext://sys.stderr",
+    }
     return {
         "version": 1,
         "disable_existing_loggers": False,

@@ -158,7 +158,9 @@ def _parse_block(path: Path, lines: list[str], start: int, end: int, namespace: 
         return Problem(path, line, col, name, message, hint)
 
     if not body.rstrip(";").strip():
-        return Problem(path, start + 1, 1, name, "the query has no SQL", "write the statement under its `-- name:` line")
+        return Problem(
+            path, start + 1, 1, name, "the query has no SQL", "write the statement under its `-- name:` line"
+        )
     try:
         found = sqlscan.parameters(body)
     except sqlscan.ScanError as exc:
@@ -167,7 +169,9 @@ def _parse_block(path: Path, lines: list[str], start: int, end: int, namespace: 
     if declared is not None:
         for param in found:
             if param.name not in declared:
-                return at(param.start, f"uses :{param.name}, which `{name}(...)` does not declare", "add it to the list")
+                return at(
+                    param.start, f"uses :{param.name}, which `{name}(...)` does not declare", "add it to the list"
+                )
         unused = [p for p in declared if p not in order]
         if unused:
             return Problem(
@@ -216,7 +220,9 @@ def _loader_class(namespace: str, shown: Path, parsed: list[NamedQuery], problem
             data: list[QueryDatum] = []
             seen: dict[str, int] = {}
             for k, start in enumerate(starts):
-                result = _parse_block(shown, lines, start, starts[k + 1] if k + 1 < len(starts) else len(lines), namespace)
+                result = _parse_block(
+                    shown, lines, start, starts[k + 1] if k + 1 < len(starts) else len(lines), namespace
+                )
                 if isinstance(result, Problem):
                     problems.append(result)
                     continue
@@ -240,9 +246,13 @@ def load_file(path: Path, namespace: str, root: Path | None = None) -> Loaded:
     parsed: list[NamedQuery] = []
     loaded = Loaded()
     try:
-        found: Any = aiosql.from_path(path, "asyncpg", loader_cls=_loader_class(namespace, shown, parsed, loaded.problems))
+        found: Any = aiosql.from_path(
+            path, "asyncpg", loader_cls=_loader_class(namespace, shown, parsed, loaded.problems)
+        )
     except (SQLLoadException, OSError, UnicodeDecodeError) as exc:
-        loaded.problems.append(Problem(shown, 1, 1, None, f"aiosql cannot load the file: {exc}", "rename the clashing query"))
+        loaded.problems.append(
+            Problem(shown, 1, 1, None, f"aiosql cannot load the file: {exc}", "rename the clashing query")
+        )
         return loaded
     for query in parsed:
         fn = getattr(found, query.name)  # aiosql's function: the SQL, kind and doc it keeps

@@ -113,4 +113,3 @@ def affected_rows(status: str) -> int:
     """The row count in a command status ("INSERT 0 3", "UPDATE 1", "DELETE 0"); 0 when it has none."""
     count = status.rpartition(" ")[2]
     return int(count) if count.isdigit() else 0
-

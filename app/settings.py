@@ -78,7 +78,9 @@ class Settings(BaseSettings):
         "the role the app serves as; unset: every statement runs on the primary (docs/replicas.md).",
     )
     replica_max_lag_ms: int = Field(
-        default=500, ge=0, description="A replica serves reads without a Consistency-Token only while its lag is below this."
+        default=500,
+        ge=0,
+        description="A replica serves reads without a Consistency-Token only while its lag is below this.",
     )
     replica_poll_interval_ms: int = Field(
         default=100, ge=10, description="How often each server's WAL position is polled in the background."
@@ -107,7 +109,9 @@ class Settings(BaseSettings):
         default=10.0, ge=0, description="Least time between two JWKS fetches caused by a token of an unknown key id."
     )
     auth_refresh_seconds: float = Field(
-        default=2.0, gt=0, description="How often each process reloads the API keys (revocation takes effect within it)."
+        default=2.0,
+        gt=0,
+        description="How often each process reloads the API keys (revocation takes effect within it).",
     )
     queries_dir: Path = ROOT / "queries"
     schema_dir: Path = ROOT / "schema"

@@ -304,7 +304,9 @@ def markdown(report: Report) -> str:
     out += ["", "## Not ours", "", f"{report.others_total} statements without a query name, most total time first:"]
     out += ["", "| calls | total ms | mean ms | buffers/call | statement |", "|---:|---:|---:|---:|---|"]
     for o in report.others:
-        out.append(f"| {o.calls:,} | {o.total_ms:,.1f} | {o.mean_ms:,.3f} | {o.buffers_per_call:,.1f} | `{_md(_short(o.text))}` |")
+        out.append(
+            f"| {o.calls:,} | {o.total_ms:,.1f} | {o.mean_ms:,.3f} | {o.buffers_per_call:,.1f} | `{_md(_short(o.text))}` |"
+        )
     out += ["", "## Settings", "", f"- database: `{report.database}` (PostgreSQL {report.server_version})"]
     out.append(f"- statistics since: {report.since or 'the server started'}")
     return "\n".join(out) + "\n"

@@ -77,7 +77,9 @@ def configure_from_environment() -> bool:
         from opentelemetry.sdk.trace import TracerProvider
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
     except ImportError:
-        log.warning("%s is set but the OpenTelemetry packages are not installed: pip install 'catalog[traces]'", ENDPOINT_ENV)
+        log.warning(
+            "%s is set but the OpenTelemetry packages are not installed: pip install 'catalog[traces]'", ENDPOINT_ENV
+        )
         return False
     resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", "catalog")})
     provider = TracerProvider(resource=resource)

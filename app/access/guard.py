@@ -87,7 +87,9 @@ class Access:
         tokens = None
         if settings.auth_jwks_url:
             tokens = TokenVerifier(
-                settings.auth_jwks_url, settings.auth_issuer, settings.auth_audience,
+                settings.auth_jwks_url,
+                settings.auth_issuer,
+                settings.auth_audience,
                 settings.auth_jwks_cooldown_seconds,
             )
         return cls(settings=settings, tokens=tokens)

@@ -111,17 +111,21 @@ class Ceiling:
     @staticmethod
     async def answer(send: Send, status: int, payload: Any) -> None:
         body = json.dumps(payload, default=_plain).encode()
-        await send({
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-        })
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 
 def main() -> None:
     app = Ceiling(os.environ["BENCH_DATABASE_URL"])
-    uvicorn.run(app, host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "8001")), log_level="info")
+    uvicorn.run(
+        app, host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "8001")), log_level="info"
+    )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="1 round of 3 s per case and server (a few minutes)")
     parser.add_argument("--sizes", action="store_true", help="also the app's p50 at 10k, 100k and 1M rows")
-    parser.add_argument("--domain", action="append", help="only these domains (repeatable; default every one with a bench module)")
+    parser.add_argument(
+        "--domain", action="append", help="only these domains (repeatable; default every one with a bench module)"
+    )
     parser.add_argument("--case", action="append", help="only cases whose name contains this (repeatable)")
     parser.add_argument("--seconds", type=float, help="seconds per run (default 5, quick 3)")
     parser.add_argument("--rounds", type=int, help="interleaved rounds (default 3, quick 1)")
@@ -33,10 +35,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="the second server: the bare ceiling (default), or the app with METRICS=off (what metrics cost)",
     )
     parser.add_argument(
-        "--replica", action="store_true", help="only the replica run: one primary vs primary + replica (app/bench/replica.py)"
+        "--replica",
+        action="store_true",
+        help="only the replica run: one primary vs primary + replica (app/bench/replica.py)",
     )
     parser.add_argument(
-        "--credential", action="store_true",
+        "--credential",
+        action="store_true",
         help="also each read case on the app with an API key against without one (the cost of checking a key)",
     )
     return parser.parse_args(argv)
@@ -60,19 +65,27 @@ def measure(
             for which, url in order if round_number % 2 == 0 else reversed(order):
                 result = wrk.run(url, row.case, seconds, connections)
                 (row.app if which == "app" else row.ceiling).append(result)
-                print(f"  round {round_number + 1}/{rounds} {which:11} {row.case.domain}: {row.case.name}: "
-                      f"{result.requests_per_second:,.0f} req/s, p50 {result.p50_ms:.2f} ms"
-                      + (f", {result.errors} errors" if result.errors else ""), flush=True)
+                print(
+                    f"  round {round_number + 1}/{rounds} {which:11} {row.case.domain}: {row.case.name}: "
+                    f"{result.requests_per_second:,.0f} req/s, p50 {result.p50_ms:.2f} ms"
+                    + (f", {result.errors} errors" if result.errors else ""),
+                    flush=True,
+                )
 
 
-def by_size(modules: dict[str, BenchModule], names: list[str] | None, seconds: float, connections: int) -> dict[str, dict[str, float]]:
+def by_size(
+    modules: dict[str, BenchModule], names: list[str] | None, seconds: float, connections: int
+) -> dict[str, dict[str, float]]:
     settings = get_settings()
     sized = {domain: module for domain, module in modules.items() if module.SIZED}
     found: dict[str, dict[str, float]] = {}
     for size in SIZES:
         url = asyncio.run(data.prepare(settings, None if size == SIZES[-1] else size, frozenset(sized)))
-        chosen = [c for c in asyncio.run(cases.build(url, [m.cases for m in sized.values()]))
-                  if not names or any(n in c.name for n in names)]
+        chosen = [
+            c
+            for c in asyncio.run(cases.build(url, [m.cases for m in sized.values()]))
+            if not names or any(n in c.name for n in names)
+        ]
         with serving("app", url, ROOT / "reports" / "bench-logs" / f"size-{size}") as app_url:
             for case in chosen:
                 wrk.run(app_url, case, 1, connections)
@@ -105,8 +118,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     modules = {domain: module for domain, module in modules.items() if not args.domain or domain in args.domain}
     url = asyncio.run(data.prepare(settings))
-    chosen = [c for c in asyncio.run(cases.build(url, [m.cases for m in modules.values()]))
-              if not args.case or any(n in c.name for n in args.case)]
+    chosen = [
+        c
+        for c in asyncio.run(cases.build(url, [m.cases for m in modules.values()]))
+        if not args.case or any(n in c.name for n in args.case)
+    ]
     rows = [report.Row(case) for case in chosen]
     logs = ROOT / "reports" / "bench-logs"
     print(f"bench: {len(rows)} cases, {rounds} round(s) of {seconds:g} s, {args.connections} connections", flush=True)

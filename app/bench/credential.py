@@ -40,10 +40,15 @@ async def measure(url: str, app_url: str, chosen: list[Case], seconds: float, ro
                     found.append(wrk.run(app_url, case, seconds, connections, headers).requests_per_second)
             base, keyed = statistics.median(without), statistics.median(with_key)
             ratios.append(keyed / base)
-            print(f"  credential {case.domain}: {case.name}: {base:,.0f} req/s without a key, {keyed:,.0f} with one "
-                  f"({(keyed / base - 1) * 100:+.1f}%)", flush=True)
+            print(
+                f"  credential {case.domain}: {case.name}: {base:,.0f} req/s without a key, {keyed:,.0f} with one "
+                f"({(keyed / base - 1) * 100:+.1f}%)",
+                flush=True,
+            )
         if ratios:
-            print(f"bench: with a key, median {(statistics.median(ratios) - 1) * 100:+.1f}% req/s over {len(ratios)} read cases")
+            print(
+                f"bench: with a key, median {(statistics.median(ratios) - 1) * 100:+.1f}% req/s over {len(ratios)} read cases"
+            )
     finally:
         await access_sql.delete_key(conn, key_name=KEY_NAME)
         await conn.close()

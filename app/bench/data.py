@@ -32,9 +32,7 @@ async def prepare(settings: Settings, size: int | None = None, sized: frozenset[
         modules = {domain: module for domain, module in modules.items() if domain in sized}
         database, scales = f"{DATABASE}_{size}", dict.fromkeys(modules, size)
     loader = seed_modules_fixture(modules, settings.queries_dir, scales)
-    url, _ = await prepare_database(
-        admin_url(settings), database, settings.schema_dir, loader, STATISTICS_TARGET, say
-    )
+    url, _ = await prepare_database(admin_url(settings), database, settings.schema_dir, loader, STATISTICS_TARGET, say)
     return url
 
 

@@ -54,8 +54,11 @@ def run(seconds: float, rounds: int, connections: int) -> list[str]:
                     for case in CASES:
                         result = wrk.run(url, case, seconds, connections)
                         results.setdefault((setup, case.name), []).append(result)
-                        print(f"  round {round_number + 1}/{rounds} {setup:18} {case.name}: "
-                              f"{result.requests_per_second:,.0f} req/s, p50 {result.p50_ms:.2f} ms", flush=True)
+                        print(
+                            f"  round {round_number + 1}/{rounds} {setup:18} {case.name}: "
+                            f"{result.requests_per_second:,.0f} req/s, p50 {result.p50_ms:.2f} ms",
+                            flush=True,
+                        )
                     after = (asyncio.run(_commits(cluster.url)), asyncio.run(_commits(cluster.replica_url)))
                     landed[setup] = (after[0] - before[0], after[1] - before[1])
     lines = [

@@ -82,8 +82,13 @@ def write(
     ]
     if sizes:
         names = sorted({name for per in sizes.values() for name in per})
-        lines += ["", "## p50 (ms) of the app by data size", "", "| case | " + " | ".join(sizes) + " |",
-                  "|---|" + "---|" * len(sizes)]
+        lines += [
+            "",
+            "## p50 (ms) of the app by data size",
+            "",
+            "| case | " + " | ".join(sizes) + " |",
+            "|---|" + "---|" * len(sizes),
+        ]
         for name in names:
             lines.append(f"| {name} | " + " | ".join(_num(sizes[s].get(name), 2) for s in sizes) + " |")
     (folder / "bench.md").write_text("\n".join(lines) + "\n")

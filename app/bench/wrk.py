@@ -48,11 +48,15 @@ def run(base_url: str, case: Case, seconds: float, connections: int, headers: di
     with `headers` besides Content-Type (e.g. Authorization)."""
     extra = "\n".join(f"wrk.headers[{_lua_string(k)}] = {_lua_string(v)}" for k, v in (headers or {}).items())
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(LUA % {"method": _lua_string(case.method), "body": _lua_string(case.body_text()), "headers": extra})
+        script.write(
+            LUA % {"method": _lua_string(case.method), "body": _lua_string(case.body_text()), "headers": extra}
+        )
     try:
         done = subprocess.run(
             ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "-s", script.name, base_url + case.path],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         )
     finally:
         Path(script.name).unlink()

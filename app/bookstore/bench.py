@@ -51,7 +51,12 @@ def ceiling_routes(ceiling: Ceiling) -> Routes:
             )
         else:
             rows = await sql.books_in_category_page(
-                conn, category_id=category_id, author_id=author_id, title_words=q, after_year=None, after_id=None,
+                conn,
+                category_id=category_id,
+                author_id=author_id,
+                title_words=q,
+                after_year=None,
+                after_id=None,
                 page_size=page_size + 1,
             )
         rows = rows[:page_size]

@@ -68,7 +68,9 @@ async def list_books(
     author_id: FilterId = None,
     category: Annotated[FilterName, Query(description="Category name, case-insensitive exact match.")] = None,
     category_id: FilterId = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=200, description="Words the title must all contain.")] = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=200, description="Words the title must all contain.")
+    ] = None,
     page_size: PageSize = 20,
     cursor: Cursor = None,
 ) -> list[schemas.Book]:
@@ -81,22 +83,35 @@ async def list_books(
     key = ("published_year", "id")
     if resolved_category is None:
         everywhere = await sql.books_page(
-            conn, author_id=resolved_author, title_words=words, after_year=after_year, after_id=after_id,
+            conn,
+            author_id=resolved_author,
+            title_words=words,
+            after_year=after_year,
+            after_id=after_id,
             page_size=page_size + 1,
         )
         books = [schemas.Book(**r) for r in linked_page(request, response, everywhere, page_size, key)]
     else:
         in_category = await sql.books_in_category_page(
-            conn, category_id=resolved_category, author_id=resolved_author, title_words=words,
-            after_year=after_year, after_id=after_id, page_size=page_size + 1,
+            conn,
+            category_id=resolved_category,
+            author_id=resolved_author,
+            title_words=words,
+            after_year=after_year,
+            after_id=after_id,
+            page_size=page_size + 1,
         )
         books = [schemas.Book(**r) for r in linked_page(request, response, in_category, page_size, key)]
     if author is not None or author_id is not None or category is not None or category_id is not None:
         filters = {
             key: value
             for key, value in {
-                "author": author, "author_id": author_id, "category": category,
-                "category_id": category_id, "q": q, "cursor": cursor is not None or None,
+                "author": author,
+                "author_id": author_id,
+                "category": category,
+                "category_id": category_id,
+                "q": q,
+                "cursor": cursor is not None or None,
             }.items()
             if value is not None
         }
@@ -206,15 +221,21 @@ async def create_author(body: schemas.AuthorCreate, conn: Connection) -> schemas
 
 
 names.add_delete(
-    router, "/authors", "author",
-    lambda conn, item_id: sql.delete_author(conn, author_id=item_id), "while they have books",
+    router,
+    "/authors",
+    "author",
+    lambda conn, item_id: sql.delete_author(conn, author_id=item_id),
+    "while they have books",
 )
 names.add_list(router, "/categories", "categories", sql.categories_page)
 names.add_get(router, "/categories", "category", lambda conn, item_id: sql.category_by_id(conn, category_id=item_id))
 names.add_create(router, "/categories", "category", sql.insert_category, max_length=100)
 names.add_delete(
-    router, "/categories", "category",
-    lambda conn, item_id: sql.delete_category(conn, category_id=item_id), "while it has books",
+    router,
+    "/categories",
+    "category",
+    lambda conn, item_id: sql.delete_category(conn, category_id=item_id),
+    "while it has books",
 )
 
 

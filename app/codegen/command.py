@@ -38,7 +38,9 @@ def add_parsers(commands: "argparse._SubParsersAction[argparse.ArgumentParser]")
     codegen = commands.add_parser(
         "codegen", help="write app/<folder>/sql.py, typed, from queries/ prepared on a migrated database"
     )
-    codegen.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is stale or a query fails")
+    codegen.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if a file is stale or a query fails"
+    )
     verify = commands.add_parser("verify", help="prepare every named query on a database migrated from schema/")
     verify.add_argument(
         "--against", metavar="GIT_REF", help="also the queries of that revision (the version still running in a deploy)"

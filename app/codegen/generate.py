@@ -54,7 +54,9 @@ def _typed(
         conn.execute(folder[needed].sql)
     description: Description = describe(conn, query.sql, analyze=True)
     if query.operation in WITH_ROWS and not description.columns:
-        raise PrepareError("its suffix expects rows but the statement returns none (drop the suffix or add `returning`)")
+        raise PrepareError(
+            "its suffix expects rows but the statement returns none (drop the suffix or add `returning`)"
+        )
     if query.operation == SQLOperationType.SELECT_VALUE and len(description.columns) != 1:
         raise PrepareError(f"`$` returns one value but the statement returns {len(description.columns)} columns")
     names = [c.name for c in description.columns]
@@ -110,7 +112,9 @@ def column_names(names: list[str]) -> list[str]:
     for position, name in enumerate(names, start=1):
         key = name if name and name != "?column?" else f"column_{position}"
         if key in out:
-            key = next(f"{key}_{k}" for k in range(2, len(names) + 2) if f"{key}_{k}" not in out and f"{key}_{k}" not in names)
+            key = next(
+                f"{key}_{k}" for k in range(2, len(names) + 2) if f"{key}_{k}" not in out and f"{key}_{k}" not in names
+            )
         out.append(key)
     return out
 

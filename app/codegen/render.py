@@ -90,7 +90,7 @@ WIDTH = 116
 
 def _doc(text: str, indent: str) -> str:
     """A docstring wrapped to the line length: one line when it fits, else a summary and a closing line."""
-    text = text.replace("\\", "\\\\").replace('"""', "\'\'\'").strip()
+    text = text.replace("\\", "\\\\").replace('"""', "'''").strip()
     if len(indent) + len(text) + 6 <= WIDTH + 4:
         return f'{indent}"""{text}"""'
     lines = textwrap.wrap(text, WIDTH - len(indent), initial_indent='"""', break_on_hyphens=False)
@@ -98,7 +98,9 @@ def _doc(text: str, indent: str) -> str:
 
 
 def _query_doc(query: NamedQuery) -> str:
-    kept = [line for line in query.doc.splitlines() if not re.match(r"^(not null|nullable|requires):", line.strip(), re.I)]
+    kept = [
+        line for line in query.doc.splitlines() if not re.match(r"^(not null|nullable|requires):", line.strip(), re.I)
+    ]
     return " ".join(line.strip() for line in kept if line.strip()) or f"Runs {query.fqn}."
 
 

@@ -28,8 +28,12 @@ def ceiling_routes(ceiling: Ceiling) -> Routes:
         size = integer(query, "page_size") or 20
         frequencies = await sql.ingredient_frequencies(conn, ingredient_ids=wanted)
         rows = await sql.recipes_by_ingredient_page(
-            conn, driver_id=frequencies[0]["ingredient_id"], other_ids=[r["ingredient_id"] for r in frequencies[1:]],
-            category_id=None, after_id=None, page_size=size + 1,
+            conn,
+            driver_id=frequencies[0]["ingredient_id"],
+            other_ids=[r["ingredient_id"] for r in frequencies[1:]],
+            category_id=None,
+            after_id=None,
+            page_size=size + 1,
         )
         return {"recipes": rows[:size], "next_cursor": None}
 

@@ -164,5 +164,3 @@ class CookableRecipe(RecipeSummary):
 class CookableList(BaseModel):
     recipes: list[CookableRecipe]
     next_cursor: str | None
-
-

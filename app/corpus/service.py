@@ -293,4 +293,3 @@ def corpus_service(request: Request) -> CorpusService:
     """FastAPI dependency: the app's CorpusService."""
     found: CorpusService = request.app.state.corpus
     return found
-

@@ -24,7 +24,11 @@ def ceiling_routes(ceiling: Ceiling) -> Routes:
         """GET /inventory/products: the app's product page (no cursor)."""
         size = integer(query, "page_size") or 20
         rows = await sql.products_page(
-            conn, category_id=integer(query, "category_id"), q=one(query, "q"), low_stock=False, after_id=None,
+            conn,
+            category_id=integer(query, "category_id"),
+            q=one(query, "q"),
+            low_stock=False,
+            after_id=None,
             page_size=size + 1,
         )
         return rows[:size]

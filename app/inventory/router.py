@@ -192,7 +192,12 @@ async def change_stock(
     summary="A product's stock ledger, newest first",
 )
 async def list_movements(
-    product_id: Id, request: Request, response: Response, conn: Connection, page_size: PageSize = 20, cursor: Cursor = None
+    product_id: Id,
+    request: Request,
+    response: Response,
+    conn: Connection,
+    page_size: PageSize = 20,
+    cursor: Cursor = None,
 ) -> list[schemas.Movement]:
     after = decode_cursor(cursor, (int,))
     found = await sql.movements_page(

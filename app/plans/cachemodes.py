@@ -69,7 +69,9 @@ async def generic_run(conn: asyncpg.Connection, query: NamedQuery, args: tuple[A
     return plan
 
 
-async def measure(custom: asyncpg.Connection, generic: asyncpg.Connection, query: NamedQuery, case: Case) -> Measurement:
+async def measure(
+    custom: asyncpg.Connection, generic: asyncpg.Connection, query: NamedQuery, case: Case
+) -> Measurement:
     """The same case under force_custom_plan (`custom`) and force_generic_plan (`generic`)."""
     run = await run_case(custom, query, case)
     if run.error or run.explain is None:

@@ -7,7 +7,16 @@ from typing import Any
 
 from app.plans.named import NamedQuery
 
-CASE_KEYS = {"name", "description", "params", "allow_seq_scan", "allow_estimate", "max_buffers", "ignore_result", "ignore_rows"}
+CASE_KEYS = {
+    "name",
+    "description",
+    "params",
+    "allow_seq_scan",
+    "allow_estimate",
+    "max_buffers",
+    "ignore_result",
+    "ignore_rows",
+}
 QUERY_KEYS = {"cases", "skip"}
 
 
@@ -87,9 +96,7 @@ def load_cases(named: dict[str, NamedQuery]) -> CaseBook:
     return book
 
 
-def _query_cases(
-    query: NamedQuery, entry: Any, where: str, problems: list[tuple[str, str]]
-) -> QueryCases | None:
+def _query_cases(query: NamedQuery, entry: Any, where: str, problems: list[tuple[str, str]]) -> QueryCases | None:
     def bad(message: str) -> None:
         problems.append((query.fqn, f"{where} [{query.name}]: {message}"))
 
@@ -132,13 +139,13 @@ def _case(query: NamedQuery, raw: Any, bad: Any) -> Case | None:
             return None
         if isinstance(value, dict):
             if set(value) != {"sql"} or not isinstance(value["sql"], str):
-                bad(f"case {raw['name']!r}: parameter {key!r} is a table but not {{ sql = \"...\" }}")
+                bad(f'case {raw["name"]!r}: parameter {key!r} is a table but not {{ sql = "..." }}')
                 return None
             value = SqlParam(value["sql"])
         params[key] = value
     allow = raw.get("allow_seq_scan", {})
     if not isinstance(allow, dict) or not all(isinstance(v, str) and v.strip() for v in allow.values()):
-        bad(f"case {raw['name']!r}: allow_seq_scan maps \"schema.table\" to the reason it is allowed")
+        bad(f'case {raw["name"]!r}: allow_seq_scan maps "schema.table" to the reason it is allowed')
         return None
     for key in ("allow_estimate", "ignore_result", "ignore_rows"):
         if key in raw and (not isinstance(raw[key], str) or not raw[key].strip()):

@@ -49,7 +49,9 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
     )
     stats.add_argument("--query", action="append", metavar="PATTERN", help="only these queries (glob, repeatable)")
     stats.add_argument("--reports", type=Path, default=ROOT / "reports", help="report folder (default reports/)")
-    stats.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS, help=f"analyze-and-check rounds (default {DEFAULT_ROUNDS})")
+    stats.add_argument(
+        "--rounds", type=int, default=DEFAULT_ROUNDS, help=f"analyze-and-check rounds (default {DEFAULT_ROUNDS})"
+    )
     stats.add_argument(
         "--target", type=int, default=PRODUCTION_TARGET, help=f"default_statistics_target (default {PRODUCTION_TARGET})"
     )
@@ -166,7 +168,9 @@ async def cache_modes(target: Target, patterns: list[str] | None) -> int:
     book = load_cases(named)
     custom, url = await open_checking_session(target, say)
     generic = await connect(url, {**target.app_session, **target.config.planner_settings, **FORCE_GENERIC})
-    print("| query | case | custom planning ms | custom execution ms | generic execution ms | generic/custom | same plan |")
+    print(
+        "| query | case | custom planning ms | custom execution ms | generic execution ms | generic/custom | same plan |"
+    )
     print("|---|---|---:|---:|---:|---:|---|")
     try:
         for fqn, entry in sorted(book.queries.items()):

@@ -187,9 +187,7 @@ def case_section(o: CaseResult) -> str:
         if o.shape_changed and known is not None:
             changed = differing_lines(shape(run.plan), known.shape)
             parts.append('<div class="tree now"><h3>this run</h3>' + plan_tree(run.plan, changed, flagged) + "</div>")
-            parts.append(
-                '<div class="tree baseline"><h3>baseline</h3>' + shape_tree(known.shape, changed) + "</div>"
-            )
+            parts.append('<div class="tree baseline"><h3>baseline</h3>' + shape_tree(known.shape, changed) + "</div>")
         else:
             parts.append('<div class="tree now"><h3>plan</h3>' + plan_tree(run.plan, None, flagged) + "</div>")
         parts.append("</div>")

@@ -207,6 +207,7 @@ def junit(outcomes: list[CaseResult], info: RunInfo) -> str:
 def write_all(outcomes: list[CaseResult], info: RunInfo, reports_dir: Path) -> list[Path]:
     """reports/plans.md, plans.html, plans-junit.xml and reports/plans/<query>.<case>.json."""
     from app.plans.html import page  # html.py builds on this module
+
     raw = reports_dir / "plans"
     raw.mkdir(parents=True, exist_ok=True)
     for old in raw.glob("*.json"):

@@ -79,7 +79,9 @@ def expression_advice(expression: str) -> str:
     )
 
 
-def seq_scans(plan: dict[str, Any], relation_rows: dict[str, int], allowed: dict[str, str], limit: int) -> list[Violation]:
+def seq_scans(
+    plan: dict[str, Any], relation_rows: dict[str, int], allowed: dict[str, str], limit: int
+) -> list[Violation]:
     """Seq Scan on a table above `limit` rows (by reltuples) that the case does not allow."""
     found = []
     for node in walk(plan):
@@ -142,7 +144,11 @@ def worst_estimate(plan: dict[str, Any], min_rows: int) -> Estimate:
         factor = _estimate_factor(node, min_rows)
         if factor > worst.factor:
             worst = Estimate(
-                factor, node.label, float(node.get("Plan Rows")), float(node.get("Actual Rows")), column_expression(node)
+                factor,
+                node.label,
+                float(node.get("Plan Rows")),
+                float(node.get("Actual Rows")),
+                column_expression(node),
             )
     return worst
 
@@ -223,4 +229,3 @@ def against_baseline(
             )
         found.append(Violation("result", "", message))
     return found
-

@@ -9,7 +9,9 @@ from app.settings import Settings
 # durability for speed and disk: no fsync, no full-page images, WAL recycled at 1 GB (the data itself
 # is about 2.6 GB per build), and wal_level minimal (no replica of it; an index a migration builds
 # writes no WAL). The settings apply when the server starts (app/embedded.py writes them first).
-THROWAWAY_TUNING = TUNING.replace("max_wal_size = '4GB'\n", "") + """\
+THROWAWAY_TUNING = (
+    TUNING.replace("max_wal_size = '4GB'\n", "")
+    + """\
 # The plan checks' server (app/plans/server.py): a throwaway database, rebuilt when lost.
 wal_level = minimal
 max_wal_senders = 0
@@ -20,6 +22,7 @@ max_wal_size = '1GB'
 min_wal_size = '80MB'
 checkpoint_timeout = '30min'
 """
+)
 
 
 def plans_data_dir(settings: Settings) -> Path:

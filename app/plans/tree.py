@@ -65,11 +65,7 @@ def walk(plan: dict[str, Any]) -> Iterator[Node]:
 
     def visit(raw: dict[str, Any], depth: int, stopping: bool) -> Iterator[Node]:
         yield Node(raw=raw, depth=depth, may_stop_early=stopping)
-        stops = (
-            stopping
-            or raw.get("Node Type") in EARLY_STOP_TYPES
-            or raw.get("Join Type") in EARLY_STOP_JOINS
-        )
+        stops = stopping or raw.get("Node Type") in EARLY_STOP_TYPES or raw.get("Join Type") in EARLY_STOP_JOINS
         for child in raw.get("Plans", []):
             child_stops = stops or child.get("Parent Relationship") in {"InitPlan", "SubPlan"}
             yield from visit(child, depth + 1, child_stops)

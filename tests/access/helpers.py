@@ -44,7 +44,11 @@ async def issue_expired(conn: asyncpg.Connection, name: str, scopes: list[str]) 
     """A key whose expiry has passed (the CLI only issues keys expiring in the future)."""
     key, key_id = new_key()
     await access_sql.insert_key(
-        conn, key_name=name, key_id=key_id, secret_hash=key_hash(key), key_scopes=scopes,
+        conn,
+        key_name=name,
+        key_id=key_id,
+        secret_hash=key_hash(key),
+        key_scopes=scopes,
         expires_at=datetime.now(UTC) - timedelta(minutes=1),
     )
     return key

@@ -14,7 +14,9 @@ async def test_writes_record_key_name_and_request_id(conn: asyncpg.Connection, d
     clerk = await issue(conn, database_url, "clerk", "inventory:write,cookbook:write,bookstore:write")
     auditor = await issue(conn, database_url, "auditor", "admin")
     async with running(database_url) as app, client(app, REMOTE, key=clerk) as http:
-        category = (await http.post("/inventory/categories", json={"name": "Tools"}, headers={"X-Request-ID": "req-cat-1"})).json()
+        category = (
+            await http.post("/inventory/categories", json={"name": "Tools"}, headers={"X-Request-ID": "req-cat-1"})
+        ).json()
         product = await http.post(
             "/inventory/products",
             json={"name": "Hammer", "sku": "HAM-1", "price": "9.50", "category_id": category["id"], "quantity": 5},
@@ -22,9 +24,15 @@ async def test_writes_record_key_name_and_request_id(conn: asyncpg.Connection, d
         )
         assert product.status_code == 201, product.text
         pid = product.json()["id"]
-        moved = await http.post(f"/inventory/products/{pid}/stock", json={"delta": -2, "reason": "sale"}, headers={"X-Request-ID": "req-sale-1"})
+        moved = await http.post(
+            f"/inventory/products/{pid}/stock",
+            json={"delta": -2, "reason": "sale"},
+            headers={"X-Request-ID": "req-sale-1"},
+        )
         assert moved.status_code in (200, 201), moved.text
-        author = await http.post("/bookstore/authors", json={"name": "Ursula K. Le Guin"}, headers={"X-Request-ID": "req-auth-1"})
+        author = await http.post(
+            "/bookstore/authors", json={"name": "Ursula K. Le Guin"}, headers={"X-Request-ID": "req-auth-1"}
+        )
         assert author.status_code == 201, author.text
         refused = await http.post("/bookstore/authors", json={"name": ""}, headers={"X-Request-ID": "req-bad"})
         assert refused.status_code == 422
@@ -32,8 +40,13 @@ async def test_writes_record_key_name_and_request_id(conn: asyncpg.Connection, d
         assert gone.status_code == 204, gone.text
 
         # The ledger names who moved the stock, initial stock included.
-        ledger = await conn.fetch("select reason, actor, request_id from inventory.stock_movements where product_id = $1 order by id", pid)
-        assert [(r["actor"], r["request_id"]) for r in ledger] == [("key:clerk", "req-prod-1"), ("key:clerk", "req-sale-1")]
+        ledger = await conn.fetch(
+            "select reason, actor, request_id from inventory.stock_movements where product_id = $1 order by id", pid
+        )
+        assert [(r["actor"], r["request_id"]) for r in ledger] == [
+            ("key:clerk", "req-prod-1"),
+            ("key:clerk", "req-sale-1"),
+        ]
 
         # GET /audit: admin only, newest first, keyset pages.
         assert_error(await http.get("/audit"), 403, "admin")
@@ -65,16 +78,22 @@ async def test_writes_record_key_name_and_request_id(conn: asyncpg.Connection, d
 
 async def test_loopback_writes_without_keys_name_the_address(conn: asyncpg.Connection, database_url: str) -> None:
     async with running(database_url) as app, client(app) as http:
-        assert (await http.post("/cookbook/categories", json={"name": "Soups"}, headers={"X-Request-ID": "r1"})).status_code == 201
+        assert (
+            await http.post("/cookbook/categories", json={"name": "Soups"}, headers={"X-Request-ID": "r1"})
+        ).status_code == 201
         audit = await http.get("/audit")
         assert audit.status_code == 200
-        assert [(e["entity"], e["actor"], e["request_id"]) for e in audit.json()] == [("categories", "local:127.0.0.1", "r1")]
+        assert [(e["entity"], e["actor"], e["request_id"]) for e in audit.json()] == [
+            ("categories", "local:127.0.0.1", "r1")
+        ]
     # Writes the API did not make (seeding, migrations, background logs) are not audited: no actor.
     await conn.execute("insert into cookbook.categories (name) values ('Breads')")
     assert await conn.fetchval("select count(*) from access.audit_log") == 1
 
 
-async def test_the_app_role_may_append_to_the_audit_log_but_not_change_it(conn: asyncpg.Connection, database_url: str) -> None:
+async def test_the_app_role_may_append_to_the_audit_log_but_not_change_it(
+    conn: asyncpg.Connection, database_url: str
+) -> None:
     settings = make_settings(database_url, app_role=f"catalog_app_audit_{id(conn) % 10_000}")
     assert await roles.ensure_app_role(conn, settings)
     app_conn = await asyncpg.connect(serving_url(database_url, settings))

@@ -19,7 +19,9 @@ def other_scope(scope: str) -> str:
     return scope.replace(":write", ":read") if scope != "admin" else "bookstore:write"
 
 
-async def send(http: httpx.AsyncClient, method: str, path: str, headers: dict[str, str] | None = None) -> httpx.Response:
+async def send(
+    http: httpx.AsyncClient, method: str, path: str, headers: dict[str, str] | None = None
+) -> httpx.Response:
     return await http.request(method, path, json={}, headers=headers or {})
 
 
@@ -30,7 +32,10 @@ async def test_every_write_route_refuses_every_bad_key(conn: asyncpg.Connection,
     assert len({scope.split(":")[0] for scope in scopes}) >= 4, scopes  # every domain has writes
 
     good = await issue(conn, database_url, "good", ",".join(scopes))
-    wrong = {scope: await issue(conn, database_url, f"wrong-{scope.replace(':', '-')}", other_scope(scope)) for scope in scopes}
+    wrong = {
+        scope: await issue(conn, database_url, f"wrong-{scope.replace(':', '-')}", other_scope(scope))
+        for scope in scopes
+    }
     expired = await issue_expired(conn, "expired", scopes)
     revoked = await issue(conn, database_url, "revoked", ",".join(scopes))
     assert (await keys_command(conn, database_url, "revoke", "revoked"))[0] == 0
@@ -54,7 +59,9 @@ async def test_every_write_route_refuses_every_bad_key(conn: asyncpg.Connection,
                 assert response.status_code not in (401, 403, 500), (where, response.text)
 
 
-async def test_reads_are_open_by_default_and_closed_with_auth_reads(conn: asyncpg.Connection, database_url: str) -> None:
+async def test_reads_are_open_by_default_and_closed_with_auth_reads(
+    conn: asyncpg.Connection, database_url: str
+) -> None:
     key = await issue(conn, database_url, "reader", "inventory:read")
     writer = await issue(conn, database_url, "writer", "bookstore:write")
     async with running(database_url) as app, client(app, REMOTE) as http:
@@ -64,7 +71,9 @@ async def test_reads_are_open_by_default_and_closed_with_auth_reads(conn: asyncp
         assert_unauthorized(await http.get("/inventory/products"))
         ok = await http.get("/inventory/products", headers={"Authorization": f"Bearer {key}"})
         assert ok.status_code == 200
-        assert_error(await http.get("/cookbook/recipes", headers={"Authorization": f"Bearer {key}"}), 403, "cookbook:read")
+        assert_error(
+            await http.get("/cookbook/recipes", headers={"Authorization": f"Bearer {key}"}), 403, "cookbook:read"
+        )
         # write implies read
         assert (await http.get("/bookstore/books", headers={"Authorization": f"Bearer {writer}"})).status_code == 200
         assert (await http.get("/health")).status_code == 200  # the core's health stays open
@@ -79,12 +88,20 @@ async def test_revocation_and_expiry_take_effect_within_seconds(conn: asyncpg.Co
         key = await issue(conn, database_url, "short", "inventory:write")
         body = {"name": "Tools"}
         started = time.monotonic()
-        while (await http.post("/inventory/categories", json=body, headers={"Authorization": f"Bearer {key}"})).status_code == 401:
+        while (
+            await http.post("/inventory/categories", json=body, headers={"Authorization": f"Bearer {key}"})
+        ).status_code == 401:
             assert time.monotonic() - started < 3, "a new key was not accepted within 3 s"
             await asyncio.sleep(0.1)
         assert (await keys_command(conn, database_url, "revoke", "short"))[0] == 0
         revoked_at = time.monotonic()
-        while (await http.post("/inventory/categories", json={"name": f"T{time.monotonic()}"}, headers={"Authorization": f"Bearer {key}"})).status_code != 401:
+        while (
+            await http.post(
+                "/inventory/categories",
+                json={"name": f"T{time.monotonic()}"},
+                headers={"Authorization": f"Bearer {key}"},
+            )
+        ).status_code != 401:
             assert time.monotonic() - revoked_at < 3, "a revoked key was still accepted after 3 s"
             await asyncio.sleep(0.1)
         soon = await issue(conn, database_url, "soon", "inventory:write", "--expires", "1h")

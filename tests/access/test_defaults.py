@@ -56,7 +56,9 @@ async def test_startup_is_quiet_on_loopback(database_url: str, caplog: pytest.Lo
     assert not [r for r in caplog.records if "loopback" in r.getMessage()]
 
 
-async def test_startup_is_quiet_once_keys_exist(conn: asyncpg.Connection, database_url: str, caplog: pytest.LogCaptureFixture) -> None:
+async def test_startup_is_quiet_once_keys_exist(
+    conn: asyncpg.Connection, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
     await issue(conn, database_url, "ops", "admin")
     with caplog.at_level(logging.WARNING, logger="app.access"):
         async with running(database_url, host="0.0.0.0"):

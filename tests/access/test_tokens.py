@@ -66,7 +66,9 @@ async def test_token_subject_is_the_actor_and_rotation_is_followed(
 ) -> None:
     async with running(database_url, **provider_settings(provider)) as app, client(app, REMOTE) as http:
         first = provider.token(subject="alice@example.test", scope="cookbook:write")
-        created = await http.post("/cookbook/categories", json={"name": "Soups"}, headers={**bearer(first), "X-Request-ID": "tok-1"})
+        created = await http.post(
+            "/cookbook/categories", json={"name": "Soups"}, headers={**bearer(first), "X-Request-ID": "tok-1"}
+        )
         assert created.status_code == 201, created.text
         fetched = provider.fetches
         provider.rotate()  # the provider publishes a new key and drops the old one
@@ -84,5 +86,7 @@ async def test_token_subject_is_the_actor_and_rotation_is_followed(
 async def test_an_unreachable_provider_means_401_not_500(database_url: str, provider: FakeProvider) -> None:
     settings = {**provider_settings(provider), "auth_jwks_url": "http://127.0.0.1:9/jwks.json"}
     async with running(database_url, **settings) as app, client(app, REMOTE) as http:
-        response = await http.post("/cookbook/categories", json={"name": "Soups"}, headers=bearer(provider.token(scope="cookbook:write")))
+        response = await http.post(
+            "/cookbook/categories", json={"name": "Soups"}, headers=bearer(provider.token(scope="cookbook:write"))
+        )
         assert_error(response, 401)

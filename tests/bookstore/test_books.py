@@ -75,9 +75,7 @@ async def test_bad_book_is_422_naming_the_field(
 
 
 async def test_malformed_json_is_400_naming_line_and_column(client: httpx.AsyncClient) -> None:
-    response = await client.post(
-        "/bookstore/books", content=b"{not json", headers={"content-type": "application/json"}
-    )
+    response = await client.post("/bookstore/books", content=b"{not json", headers={"content-type": "application/json"})
     assert_error(response, 400, "json", "line 1, column 2")
 
 

@@ -56,30 +56,34 @@ async def test_rules(conn: asyncpg.Connection) -> None:
 
 
 async def test_indexes_the_queries_need(conn: asyncpg.Connection) -> None:
-    found = await conn.fetch(
-        "select indexname, indexdef from pg_catalog.pg_indexes where schemaname = 'bookstore'"
-    )
+    found = await conn.fetch("select indexname, indexdef from pg_catalog.pg_indexes where schemaname = 'bookstore'")
     indexes = {r["indexname"]: r["indexdef"] for r in found}
     assert "(published_year, id)" in indexes["books_published_year_id_idx"]
     assert "(author_id, published_year, id)" in indexes["books_author_id_published_year_id_idx"]
     assert "gin (to_tsvector('simple'::regconfig, title))" in indexes["books_title_words_idx"]
-    assert "(category_id, published_year, book_id)" in indexes[
-        "book_category_category_id_published_year_book_id_idx"
-    ]
+    assert "(category_id, published_year, book_id)" in indexes["book_category_category_id_published_year_book_id_idx"]
     assert "(name_key)" in indexes["authors_name_key_unique"]
 
 
 @pytest.mark.parametrize(
     ("statement", "error"),
     [
-        ("insert into bookstore.books (title, author_id, published_year, price) values ('t', 1, 2000, -1)",
-         asyncpg.CheckViolationError),
-        ("insert into bookstore.books (title, author_id, published_year, isbn) values ('t', 1, 2000, '9780441478126')",
-         asyncpg.CheckViolationError),
-        ("insert into bookstore.books (title, author_id, published_year) values ('', 1, 2000)",
-         asyncpg.CheckViolationError),
-        ("insert into bookstore.books (title, author_id, published_year) values ('t', 999, 2000)",
-         asyncpg.ForeignKeyViolationError),
+        (
+            "insert into bookstore.books (title, author_id, published_year, price) values ('t', 1, 2000, -1)",
+            asyncpg.CheckViolationError,
+        ),
+        (
+            "insert into bookstore.books (title, author_id, published_year, isbn) values ('t', 1, 2000, '9780441478126')",
+            asyncpg.CheckViolationError,
+        ),
+        (
+            "insert into bookstore.books (title, author_id, published_year) values ('', 1, 2000)",
+            asyncpg.CheckViolationError,
+        ),
+        (
+            "insert into bookstore.books (title, author_id, published_year) values ('t', 999, 2000)",
+            asyncpg.ForeignKeyViolationError,
+        ),
         ("insert into bookstore.authors (name) values ('DUP'), ('dup')", asyncpg.UniqueViolationError),
     ],
 )
@@ -97,18 +101,19 @@ async def test_synthetic_catalogue_is_deterministic_and_skewed(conn: asyncpg.Con
     assert "books" in stages
     assert await conn.fetchval("select count(*) from bookstore.books") == 3000
     assert await conn.fetchval("select count(*) from bookstore.authors") == 300
-    links_per_book = await conn.fetch(
-        "select count(*) as n from bookstore.book_category group by book_id"
-    )
+    links_per_book = await conn.fetch("select count(*) as n from bookstore.book_category group by book_id")
     assert {r["n"] for r in links_per_book} == {1, 2, 3}
     largest = await conn.fetchval(
         "select max(n) from (select count(*) as n from bookstore.books group by author_id) as per_author"
     )
     assert largest > 50  # a few authors are large: 3000 books over 200 authors average 15
-    assert await conn.fetchval(
-        "select count(*) from bookstore.authors as a"
-        " where not exists (select 1 from bookstore.books as b where b.author_id = a.id)"
-    ) >= 100
+    assert (
+        await conn.fetchval(
+            "select count(*) from bookstore.authors as a"
+            " where not exists (select 1 from bookstore.books as b where b.author_id = a.id)"
+        )
+        >= 100
+    )
     fingerprint = await conn.fetchval(
         "select md5(string_agg(concat_ws('|', id, title, author_id, published_year, isbn, price), ',' order by id))"
         " from bookstore.books"

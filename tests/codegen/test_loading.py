@@ -52,7 +52,12 @@ def write_sql(folder: Path, name: str, text: str) -> Path:
 
 @pytest.mark.parametrize(("body", "params", "args", "value"), SCANNED)
 async def test_parameters_are_found_only_where_postgresql_sees_them(
-    conn: asyncpg.Connection, tmp_path: Path, body: str, params: tuple[str, ...], args: tuple[object, ...], value: object
+    conn: asyncpg.Connection,
+    tmp_path: Path,
+    body: str,
+    params: tuple[str, ...],
+    args: tuple[object, ...],
+    value: object,
 ) -> None:
     path = write_sql(tmp_path / "scan", "q.sql", f"-- name: q$\n-- Returns one value.\n{body};\n")
     loaded = load_file(path, "scan")
@@ -64,8 +69,16 @@ async def test_parameters_are_found_only_where_postgresql_sees_them(
 
 MISTAKES = [
     # (file text, the line and column of the mistake, words of the message)
-    ("-- name: good$\nselect 1;\n\n-- name: bad$\n-- Returns text.\nselect\n    'unclosed;\n", (7, 5), "unterminated quoted string"),
-    ("-- name: good$\nselect 1;\n\n-- name: bad(x)$\nselect\n    :x::int + :y::int;\n", (6, 15), "uses :y, which `bad(...)` does not declare"),
+    (
+        "-- name: good$\nselect 1;\n\n-- name: bad$\n-- Returns text.\nselect\n    'unclosed;\n",
+        (7, 5),
+        "unterminated quoted string",
+    ),
+    (
+        "-- name: good$\nselect 1;\n\n-- name: bad(x)$\nselect\n    :x::int + :y::int;\n",
+        (6, 15),
+        "uses :y, which `bad(...)` does not declare",
+    ),
     ("-- name: good$\nselect 1;\n\n-- name: bad(x, z)$\nselect :x::int;\n", (4, 10), "declares z but never uses it"),
     ("-- name: good$\nselect 1;\n\n-- name: bad x y$\nselect 1;\n", (4, 10), "cannot read the query name"),
     ("-- name: good$\nselect 1;\n\n-- name: good$\nselect 2;\n", (4, 1), "a second query named good"),
@@ -93,9 +106,21 @@ from fixture.pets as p;
 """
 BROKEN = [
     # (the broken file, the place PostgreSQL's error position maps to, its message)
-    ("-- name: heavy_pets()\n-- Returns the heavy pets.\nselect\n    p.name,\n    p.weigth\nfrom fixture.pets as p;\n", "5:5", "column p.weigth does not exist"),
-    ("-- name: bad_table()\n-- Returns nothing.\n\nselect p.name\nfrom\n\n    fixture.petz as p;\n", "7:5", 'relation "fixture.petz" does not exist'),
-    ("-- name: typo(x)\n-- Returns nothing.\nselect :x::int\n  + '[1,2)'::int4range as sum;\n", "4:3", "operator does not exist"),
+    (
+        "-- name: heavy_pets()\n-- Returns the heavy pets.\nselect\n    p.name,\n    p.weigth\nfrom fixture.pets as p;\n",
+        "5:5",
+        "column p.weigth does not exist",
+    ),
+    (
+        "-- name: bad_table()\n-- Returns nothing.\n\nselect p.name\nfrom\n\n    fixture.petz as p;\n",
+        "7:5",
+        'relation "fixture.petz" does not exist',
+    ),
+    (
+        "-- name: typo(x)\n-- Returns nothing.\nselect :x::int\n  + '[1,2)'::int4range as sum;\n",
+        "4:3",
+        "operator does not exist",
+    ),
 ]
 
 
@@ -283,7 +308,7 @@ def test_codegen_replaces_a_stale_module(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
     assert "STALE app/bookstore/sql.py" in done.stderr
     assert "STALE app/corpus/sql.py" not in done.stderr  # its folder's failure is reported instead
-    assert f"{queries}/corpus/broken.sql:3:5: query broken: column \"nothing_here\" does not exist" in done.stderr
+    assert f'{queries}/corpus/broken.sql:3:5: query broken: column "nothing_here" does not exist' in done.stderr
 
 
 @pytest.mark.parametrize("text", ["-- only a note\n", "/* a block\n   of comment */\n", "-- a\n\n-- b\n;\n"])

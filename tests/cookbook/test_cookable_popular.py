@@ -44,18 +44,23 @@ async def test_cookable_with_what_i_have(client: httpx.AsyncClient, pantry: dict
     assert await cookable(client, have=have) == [("Omelette", [])]
     assert await cookable(client, have=have, max_missing=1) == [("Omelette", []), ("Pancakes", ["Flour"])]
     assert await cookable(client, have_names=["EGGS", "salt", "milk", "flour"]) == [
-        ("Pancakes", []), ("Omelette", []),
+        ("Pancakes", []),
+        ("Omelette", []),
     ]
     # Salt alone is in every recipe but makes none of them: nothing with max_missing 0.
     assert await cookable(client, have=[pantry["Salt"]]) == []
     assert await cookable(client, have=[pantry["Salt"]], max_missing=3) == [
-        ("Omelette", ["Eggs"]), ("Caprese", ["Tomato", "Cheese", "Basil"]), ("Pancakes", ["Eggs", "Milk", "Flour"]),
+        ("Omelette", ["Eggs"]),
+        ("Caprese", ["Tomato", "Cheese", "Basil"]),
+        ("Pancakes", ["Eggs", "Milk", "Flour"]),
     ]
     assert await cookable(client, have=[999]) == []
     assert await cookable(client, have_names=["Unobtainium"]) == []
 
 
-async def test_cookable_ranks_by_missing_then_views(client: httpx.AsyncClient, pantry: dict[str, int], app: FastAPI) -> None:
+async def test_cookable_ranks_by_missing_then_views(
+    client: httpx.AsyncClient, pantry: dict[str, int], app: FastAPI
+) -> None:
     for _ in range(3):
         await client.get(f"/cookbook/recipes/{pantry['Cheese Toast']}")
     await views_written(app)
@@ -78,7 +83,9 @@ async def test_cookable_ranks_by_missing_then_views(client: httpx.AsyncClient, p
         ({"have": 1, "cursor": "AAAA"}, ["cursor"]),
     ],
 )
-async def test_cookable_refuses_bad_questions(client: httpx.AsyncClient, params: dict[str, Any], words: list[str]) -> None:
+async def test_cookable_refuses_bad_questions(
+    client: httpx.AsyncClient, params: dict[str, Any], words: list[str]
+) -> None:
     response = await client.get("/cookbook/recipes/cookable", params=params)
     assert response.status_code in (400, 422)
     assert_error(response, response.status_code, *words)
@@ -98,7 +105,10 @@ async def test_views_are_counted_and_popular_pages(
     items, pages = await walk(client, "/cookbook/recipes/popular?page_size=2")
     assert pages == 2
     assert [(r["title"], r["view_count"]) for r in items] == [
-        ("Pancakes", 4), ("Cheese Toast", 3), ("Caprese", 1), ("Omelette", 0),
+        ("Pancakes", 4),
+        ("Cheese Toast", 3),
+        ("Caprese", 1),
+        ("Omelette", 0),
     ]
 
 
@@ -162,8 +172,9 @@ async def test_views_never_wait_on_the_counter_lock(served: tuple[str, FastAPI],
         await asyncio.sleep(0.05)
     conn = await asyncpg.connect(database_url)
     try:
-        assert await conn.fetchval(
-            "select view_count from cookbook.recipe_view_counts where recipe_id = $1", recipe["id"]
-        ) == 100
+        assert (
+            await conn.fetchval("select view_count from cookbook.recipe_view_counts where recipe_id = $1", recipe["id"])
+            == 100
+        )
     finally:
         await conn.close()

@@ -29,5 +29,7 @@ async def test_old_client_session_on_demo_data(client: httpx.AsyncClient, conn: 
     newest = (await client.get("/cookbook/recipes/search", params={"page_size": 1})).json()
     assert newest["recipes"][0]["title"] == "Sweet Omelette" and newest["next_cursor"]
     assert (await client.delete(f"/cookbook/recipes/{created.json()['id']}")).status_code == 204
-    cookable = (await client.get("/cookbook/recipes/cookable", params={"have_names": ["Eggs", "Butter", "Salt"]})).json()
+    cookable = (
+        await client.get("/cookbook/recipes/cookable", params={"have_names": ["Eggs", "Butter", "Salt"]})
+    ).json()
     assert "French Omelette" in [r["title"] for r in cookable["recipes"]]

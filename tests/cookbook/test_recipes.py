@@ -1,6 +1,5 @@
 """Recipes: the old clients' contract (create, read, search, list), changes and deletes."""
 
-
 from typing import Any
 
 import asyncpg
@@ -94,7 +93,12 @@ async def test_repeated_ingredient_is_stored_once(client: httpx.AsyncClient, sam
     ],
 )
 async def test_create_refuses_bad_recipes(
-    client: httpx.AsyncClient, sample: dict[str, int], conn: asyncpg.Connection, body: dict[str, Any], status: int, words: list[str]
+    client: httpx.AsyncClient,
+    sample: dict[str, int],
+    conn: asyncpg.Connection,
+    body: dict[str, Any],
+    status: int,
+    words: list[str],
 ) -> None:
     full = {"title": "Bad", "category_id": sample["Main"], "ingredients": [sample["Eggs"]], **body}
     assert_error(await client.post("/cookbook/recipes", json=full), status, *words)
@@ -150,7 +154,10 @@ async def test_search_by_category_and_ingredients(client: httpx.AsyncClient, sam
 
 async def test_other_generation_list_is_wrapped(client: httpx.AsyncClient, sample: dict[str, int]) -> None:
     await add_recipe(
-        client, title="Tomato Salad", category_id=sample["Salad"], instructions="Slice.",
+        client,
+        title="Tomato Salad",
+        category_id=sample["Salad"],
+        instructions="Slice.",
         ingredients=[sample["Tomato"], sample["Cheese"]],
     )
     await add_recipe(client, title="Pancakes", category_id=sample["Dessert"], ingredients=[sample["Eggs"]])
@@ -179,7 +186,11 @@ async def test_search_pages_walk_to_the_end(client: httpx.AsyncClient, sample: d
 
 async def test_patch_changes_fields_and_ingredients(client: httpx.AsyncClient, sample: dict[str, int]) -> None:
     recipe = await add_recipe(
-        client, title="Pancakes", description="Old", servings=2, category_id=sample["Dessert"],
+        client,
+        title="Pancakes",
+        description="Old",
+        servings=2,
+        category_id=sample["Dessert"],
         ingredients=[sample["Eggs"]],
     )
     url = f"/cookbook/recipes/{recipe['id']}"

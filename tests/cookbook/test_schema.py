@@ -39,8 +39,14 @@ async def test_keys(conn: asyncpg.Connection) -> None:
     }
     assert set(await _constraints(conn, "u")) == {"categories_name_key_unique", "ingredients_name_key_unique"}
     checks = await _constraints(conn, "c")
-    for name in ["recipes_title_length", "recipes_description_length", "recipes_instructions_length",
-                 "recipe_ingredients_quantity_length", "ingredients_name_length", "recipe_view_counts_nonnegative"]:
+    for name in [
+        "recipes_title_length",
+        "recipes_description_length",
+        "recipes_instructions_length",
+        "recipe_ingredients_quantity_length",
+        "ingredients_name_length",
+        "recipe_view_counts_nonnegative",
+    ]:
         assert name in checks
 
 
@@ -62,8 +68,11 @@ async def test_indexes_the_queries_need(conn: asyncpg.Connection) -> None:
         ("insert into cookbook.recipes (title, category_id) values (' t', 1)", asyncpg.CheckViolationError),
         ("insert into cookbook.recipes (title, category_id) values ('t', 99)", asyncpg.ForeignKeyViolationError),
         ("insert into cookbook.ingredients (name) values ('DUP'), ('dup')", asyncpg.UniqueViolationError),
-        ("insert into cookbook.recipe_ingredients (recipe_id, ingredient_id, position, rarity_rank)"
-         " values (99, 1, 1, 1)", asyncpg.ForeignKeyViolationError),
+        (
+            "insert into cookbook.recipe_ingredients (recipe_id, ingredient_id, position, rarity_rank)"
+            " values (99, 1, 1, 1)",
+            asyncpg.ForeignKeyViolationError,
+        ),
     ],
 )
 async def test_database_refuses_bad_rows_itself(conn: asyncpg.Connection, statement: str, error: type) -> None:
@@ -85,14 +94,20 @@ async def test_demo_has_the_old_sample_with_its_ids(conn: asyncpg.Connection) ->
     assert [tuple(r) for r in recipes] == [(1, "Pancakes"), (2, "Tomato Salad")]
     assert await conn.fetchval("select count(*) from cookbook.recipes") >= 30
     # ingredient_count agrees with the links; every recipe has a counter equal to its log rows.
-    assert await conn.fetchval(
-        "select count(*) from cookbook.recipes as r where r.ingredient_count <>"
-        " (select count(*) from cookbook.recipe_ingredients as ri where ri.recipe_id = r.id)"
-    ) == 0
-    assert await conn.fetchval(
-        "select count(*) from cookbook.recipe_view_counts as vc where vc.view_count <>"
-        " (select count(*) from cookbook.recipe_views as v where v.recipe_id = vc.recipe_id)"
-    ) == 0
+    assert (
+        await conn.fetchval(
+            "select count(*) from cookbook.recipes as r where r.ingredient_count <>"
+            " (select count(*) from cookbook.recipe_ingredients as ri where ri.recipe_id = r.id)"
+        )
+        == 0
+    )
+    assert (
+        await conn.fetchval(
+            "select count(*) from cookbook.recipe_view_counts as vc where vc.view_count <>"
+            " (select count(*) from cookbook.recipe_views as v where v.recipe_id = vc.recipe_id)"
+        )
+        == 0
+    )
 
 
 async def test_synthetic_cookbook_is_deterministic_and_skewed(conn: asyncpg.Connection) -> None:
@@ -104,22 +119,31 @@ async def test_synthetic_cookbook_is_deterministic_and_skewed(conn: asyncpg.Conn
         "select min(ingredient_count) as low, max(ingredient_count) as high from cookbook.recipes"
     )
     assert per_recipe is not None and per_recipe["low"] >= 3 and per_recipe["high"] <= 15
-    assert await conn.fetchval(
-        "select count(*) from cookbook.recipes as r where r.ingredient_count <>"
-        " (select count(*) from cookbook.recipe_ingredients as ri where ri.recipe_id = r.id)"
-    ) == 0
+    assert (
+        await conn.fetchval(
+            "select count(*) from cookbook.recipes as r where r.ingredient_count <>"
+            " (select count(*) from cookbook.recipe_ingredients as ri where ri.recipe_id = r.id)"
+        )
+        == 0
+    )
     salt_share = await conn.fetchval(
         "select count(*)::float / 3000 from cookbook.recipe_ingredients where ingredient_id = 1"
     )
     assert 0.55 < salt_share < 0.65
-    assert await conn.fetchval(
-        "select count(*) from cookbook.ingredients as i"
-        " where not exists (select 1 from cookbook.recipe_ingredients as ri where ri.ingredient_id = i.id)"
-    ) >= 10
-    assert await conn.fetchval(
-        "select count(*) from cookbook.recipe_view_counts as vc where vc.view_count <>"
-        " (select count(*) from cookbook.recipe_views as v where v.recipe_id = vc.recipe_id)"
-    ) == 0
+    assert (
+        await conn.fetchval(
+            "select count(*) from cookbook.ingredients as i"
+            " where not exists (select 1 from cookbook.recipe_ingredients as ri where ri.ingredient_id = i.id)"
+        )
+        >= 10
+    )
+    assert (
+        await conn.fetchval(
+            "select count(*) from cookbook.recipe_view_counts as vc where vc.view_count <>"
+            " (select count(*) from cookbook.recipe_views as v where v.recipe_id = vc.recipe_id)"
+        )
+        == 0
+    )
     fingerprint_sql = (
         "select md5(string_agg(concat_ws('|', recipe_id, ingredient_id, position, rarity_rank), ','"
         " order by recipe_id, ingredient_id)) from cookbook.recipe_ingredients"
@@ -128,7 +152,5 @@ async def test_synthetic_cookbook_is_deterministic_and_skewed(conn: asyncpg.Conn
     await seed.clear(conn)
     await seed.load_synthetic(conn, 3000, lambda *_: None)
     assert fingerprint == await conn.fetchval(fingerprint_sql)
-    new_id = await conn.fetchval(
-        "insert into cookbook.recipes (title, category_id) values ('After', 1) returning id"
-    )
+    new_id = await conn.fetchval("insert into cookbook.recipes (title, category_id) values ('After', 1) returning id")
     assert new_id == 3001

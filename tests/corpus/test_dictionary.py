@@ -26,8 +26,16 @@ CORPUS = [
     "Dog emu gnu the a and.",
 ]
 TOP_TEN = [
-    ("a", 7), ("the", 7), ("cat", 4), ("dog", 3), ("is", 3),
-    ("and", 2), ("bird", 2), ("of", 2), ("zebra", 2), ("emu", 1),
+    ("a", 7),
+    ("the", 7),
+    ("cat", 4),
+    ("dog", 3),
+    ("is", 3),
+    ("and", 2),
+    ("bird", 2),
+    ("of", 2),
+    ("zebra", 2),
+    ("emu", 1),
 ]
 
 
@@ -55,7 +63,9 @@ async def test_top_ten_with_definitions(
     assert [(w["word"], w["frequency"]) for w in words] == TOP_TEN
     found = {w["word"]: w for w in words}
     assert found["cat"]["definitions"] == [
-        "A small domesticated carnivorous mammal.", "A person.", "To hoist the anchor."
+        "A small domesticated carnivorous mammal.",
+        "A person.",
+        "To hoist the anchor.",
     ]
     assert found["cat"]["phonetic"] == "/kæt/"
     assert found["the"]["definitions"] == ["Definite grammatical article."]
@@ -71,7 +81,14 @@ async def test_exclude_stopwords(api: httpx.AsyncClient, upstream: FakeUpstream,
     await fresh_corpus(api, upstream, conn)
     response = await api.get("/corpus/dictionary", params={"exclude_stopwords": "true"})
     assert [(w["word"], w["frequency"]) for w in response.json()["words"]] == [
-        ("cat", 4), ("dog", 3), ("bird", 2), ("zebra", 2), ("emu", 1), ("fox", 1), ("gnu", 1), ("yak", 1)
+        ("cat", 4),
+        ("dog", 3),
+        ("bird", 2),
+        ("zebra", 2),
+        ("emu", 1),
+        ("fox", 1),
+        ("gnu", 1),
+        ("yak", 1),
     ]
     # The list is a table a DBA can edit.
     await conn.execute("insert into corpus.stopwords (word) values ('cat')")
@@ -103,7 +120,11 @@ async def test_second_call_is_served_from_the_cache(
     [([None], []), ([None, "A feline."], ["A feline."]), (["A feline.", None, "Ruler."], ["A feline.", "Ruler."])],
 )
 async def test_null_elements_in_cached_definitions_are_no_definitions(
-    api: httpx.AsyncClient, upstream: FakeUpstream, conn: asyncpg.Connection, cached: list[str | None], answered: list[str]
+    api: httpx.AsyncClient,
+    upstream: FakeUpstream,
+    conn: asyncpg.Connection,
+    cached: list[str | None],
+    answered: list[str],
 ) -> None:
     """A fresh cached array with NULL elements (written outside the app: no constraint forbids them)."""
     await fresh_corpus(api, upstream, conn)

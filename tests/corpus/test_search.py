@@ -15,7 +15,8 @@ def contents(response: httpx.Response) -> list[str]:
 
 async def test_whole_word_any_case(api: httpx.AsyncClient, upstream: FakeUpstream) -> None:
     await store(
-        api, upstream,
+        api,
+        upstream,
         "One, two, three.",
         "None of them came.",
         "Someone else came.",
@@ -35,15 +36,16 @@ async def test_apostrophes_and_hyphens(api: httpx.AsyncClient, upstream: FakeUps
     """A word is a lexeme of the `simple` parser: "don't" is the phrase don-t, "well-known" is one
     word and also its parts, so "known" finds it but "well-known" does not find "well known"."""
     await store(
-        api, upstream,
-        "I don't know.",                # 1
-        "Don\u2019t panic.",            # 2 (typographic apostrophe)
-        "The don of the family.",       # 3
-        "A donut.",                     # 4
-        "A well-known fact.",           # 5
-        "It is well known.",            # 6
-        "Known unknowns.",              # 7
-        "O'Brien's cat.",               # 8
+        api,
+        upstream,
+        "I don't know.",  # 1
+        "Don\u2019t panic.",  # 2 (typographic apostrophe)
+        "The don of the family.",  # 3
+        "A donut.",  # 4
+        "A well-known fact.",  # 5
+        "It is well known.",  # 6
+        "Known unknowns.",  # 7
+        "O'Brien's cat.",  # 8
     )
     assert contents(await search(api, "don't")) == ["Don\u2019t panic.", "I don't know."]
     assert contents(await search(api, "Don\u2019t")) == ["Don\u2019t panic.", "I don't know."]

@@ -21,7 +21,8 @@ async def matching_ids(conn: asyncpg.Connection, words: list[str], match_all: bo
         r["id"]
         for r in await conn.fetch(
             "select id from corpus.paragraphs where content_words @@ corpus.words_query($1, $2) order by id + 0 desc",
-            words, match_all,
+            words,
+            match_all,
         )
     ]
 
@@ -48,16 +49,16 @@ async def test_totals_exact_or_flagged_lower_bound(conn: asyncpg.Connection, api
         "select word from corpus.word_counts where paragraphs between 500 and 900 order by paragraphs, word limit 1"
     )
     cases = [
-        (["the"], "and"),           # one word: exact from the word counts, though > 10,000
-        (["the", "of"], "or"),      # lower bound: the paragraphs of "the"
-        (["the", "of"], "and"),     # counted up to 10,000
+        (["the"], "and"),  # one word: exact from the word counts, though > 10,000
+        (["the", "of"], "or"),  # lower bound: the paragraphs of "the"
+        (["the", "of"], "and"),  # counted up to 10,000
         ([rare], "and"),
-        ([rare, "the"], "and"),     # GIN path, counted exactly
+        ([rare, "the"], "and"),  # GIN path, counted exactly
         ([rare, mid], "or"),
         ([mid, "of"], "and"),
         ([rare, "zyzzyva"], "or"),  # the absent word is dropped
         (["the", "zyzzyva"], "and"),  # nothing, without a search
-        (["don't"], "or"),          # a phrase whose lexemes occur nowhere
+        (["don't"], "or"),  # a phrase whose lexemes occur nowhere
     ]
     for words, operator in cases:
         truth = await matching_ids(conn, words, operator == "and")

@@ -28,9 +28,7 @@ async def test_200_concurrent_withdrawals_from_a_stock_of_50(served_app: str, co
         category = await add_category(http)
         product = await add_product(http, category["id"], quantity=50)
         url = f"/inventory/products/{product['id']}/stock"
-        responses = await asyncio.gather(
-            *(http.post(url, json={"delta": -1, "reason": "sale"}) for _ in range(200))
-        )
+        responses = await asyncio.gather(*(http.post(url, json={"delta": -1, "reason": "sale"}) for _ in range(200)))
         statuses = Counter(r.status_code for r in responses)
         assert statuses == {200: 50, 409: 150}, {r.status_code: r.text for r in responses}
         assert sorted(r.json()["quantity"] for r in responses if r.status_code == 200) == list(range(50))

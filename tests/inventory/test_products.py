@@ -1,6 +1,5 @@
 """Products: the old clients' contract (list, detail, create) and the newer update, delete and search."""
 
-
 from typing import Any
 
 import asyncpg
@@ -19,7 +18,13 @@ async def test_health_under_the_prefix(client: httpx.AsyncClient) -> None:
 
 async def test_create_and_read_a_product(client: httpx.AsyncClient, conn: asyncpg.Connection) -> None:
     category = await add_category(client)
-    body = {"name": "Claw Hammer 16oz", "sku": "HT-HAM-16", "quantity": 24, "price": 18.99, "category_id": category["id"]}
+    body = {
+        "name": "Claw Hammer 16oz",
+        "sku": "HT-HAM-16",
+        "quantity": 24,
+        "price": 18.99,
+        "category_id": category["id"],
+    }
     response = await client.post("/inventory/products", json=body)
     assert response.status_code == 201, response.text
     created = response.json()
@@ -49,7 +54,8 @@ async def test_price_keeps_two_decimals(client: httpx.AsyncClient) -> None:
     product = await add_product(client, category["id"], sku="B-2", price=1234567890.12)
     assert product["price"] == 1234567890.12
     response = await client.post(
-        "/inventory/products", json={"name": "X", "sku": "C-3", "quantity": 1, "price": 1.005, "category_id": category["id"]}
+        "/inventory/products",
+        json={"name": "X", "sku": "C-3", "quantity": 1, "price": 1.005, "category_id": category["id"]},
     )
     assert_error(response, 422, "price")
 
@@ -66,7 +72,8 @@ async def test_duplicate_sku_in_any_case_is_409_naming_it(client: httpx.AsyncCli
     category = await add_category(client)
     await add_product(client, category["id"], sku="ab-1")
     response = await client.post(
-        "/inventory/products", json={"name": "Other", "sku": "AB-1", "quantity": 1, "price": 1, "category_id": category["id"]}
+        "/inventory/products",
+        json={"name": "Other", "sku": "AB-1", "quantity": 1, "price": 1, "category_id": category["id"]},
     )
     assert_error(response, 409, "AB-1")
     assert len((await client.get("/inventory/products")).json()) == 1
@@ -110,7 +117,12 @@ async def test_update_changes_only_given_fields(client: httpx.AsyncClient, conn:
     response = await client.patch(f"/inventory/products/{product['id']}", json={"price": 3.75, "reorder_level": 5})
     assert response.status_code == 200, response.text
     changed = response.json()
-    assert (changed["price"], changed["reorder_level"], changed["name"], changed["quantity"]) == (3.75, 5, "Claw Hammer", 4)
+    assert (changed["price"], changed["reorder_level"], changed["name"], changed["quantity"]) == (
+        3.75,
+        5,
+        "Claw Hammer",
+        4,
+    )
     moved = (await client.patch(f"/inventory/products/{product['id']}", json={"category_id": paint["id"]})).json()
     assert moved["category_id"] == paint["id"]
     assert (await client.get(f"/inventory/categories/{paint['id']}")).json()["stock_value"] == 15.0

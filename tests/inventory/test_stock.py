@@ -68,9 +68,7 @@ async def test_invalid_changes_are_refused(client: httpx.AsyncClient) -> None:
 async def test_overflowing_quantity_is_not_a_500(client: httpx.AsyncClient) -> None:
     category = await add_category(client)
     product = await add_product(client, category["id"], quantity=2**31 - 10)
-    response = await client.post(
-        f"/inventory/products/{product['id']}/stock", json={"delta": 100, "reason": "restock"}
-    )
+    response = await client.post(f"/inventory/products/{product['id']}/stock", json={"delta": 100, "reason": "restock"})
     assert response.status_code == 422, response.text
 
 

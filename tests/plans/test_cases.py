@@ -91,7 +91,9 @@ def test_parameter_order_follows_the_dollar_numbering(tmp_path: Path) -> None:
 
 
 def test_baseline_round_trips_and_is_readable(tmp_path: Path) -> None:
-    written = baseline.Baseline("shop.things_page", "biggest", 21, "0123abcd", 240, ("Limit", "  Index Scan using t_pkey on public.things"))
+    written = baseline.Baseline(
+        "shop.things_page", "biggest", 21, "0123abcd", 240, ("Limit", "  Index Scan using t_pkey on public.things")
+    )
     path = baseline.baseline_path(tmp_path, "things_page", "biggest")
     assert baseline.write(path, written) is True
     assert baseline.write(path, written) is False
@@ -101,7 +103,7 @@ def test_baseline_round_trips_and_is_readable(tmp_path: Path) -> None:
 
 
 def test_case_file_without_its_sql_file_is_a_problem(tmp_path: Path) -> None:
-    queries_dir = write_folder(tmp_path, "[things_page]\n[[things_page.cases]]\nname = \"a\"\n")
-    (queries_dir / "shop" / "gone.plans.toml").write_text("[old_query]\nskip = \"gone\"\n")
+    queries_dir = write_folder(tmp_path, '[things_page]\n[[things_page.cases]]\nname = "a"\n')
+    (queries_dir / "shop" / "gone.plans.toml").write_text('[old_query]\nskip = "gone"\n')
     problems = load_cases(load_named_queries(queries_dir)).problems
     assert [where for where, _ in problems] == ["gone.plans.toml"]

@@ -44,14 +44,24 @@ def copy_queries(source: Path, target: Path) -> Path:
     return target
 
 
-def make_target(admin_url: str, queries_dir: Path, reports: Path, schema_dir: Path = ROOT / "schema",
-                database: str = DATABASE, app_session: dict[str, str] | None = None) -> Target:
+def make_target(
+    admin_url: str,
+    queries_dir: Path,
+    reports: Path,
+    schema_dir: Path = ROOT / "schema",
+    database: str = DATABASE,
+    app_session: dict[str, str] | None = None,
+) -> Target:
     loader = seed_modules_fixture({"bookstore": bookstore_seed}, queries_dir, scales={"bookstore": SMALL_BOOKS})
     config = CheckConfig(
         queries_dir=queries_dir, schema_dir=schema_dir, reports_dir=reports, database=database, thresholds=SMALL_LIMITS
     )
-    return Target(config=config, admin_url=admin_url, loader=loader,
-                  app_session=app_session if app_session is not None else session_settings(Settings()))
+    return Target(
+        config=config,
+        admin_url=admin_url,
+        loader=loader,
+        app_session=app_session if app_session is not None else session_settings(Settings()),
+    )
 
 
 def failures(outcomes: list[CaseResult]) -> list[tuple[str, str, str, str]]:
@@ -100,9 +110,7 @@ async def test_second_run_reuses_the_loaded_database(admin_url: str, baselined: 
 async def test_dropped_index_fails_naming_query_rule_and_node(admin_url: str, edited: Path, tmp_path: Path) -> None:
     schema = tmp_path / "schema"
     shutil.copytree(ROOT / "schema", schema)
-    (schema / "0999_drop_author_index.sql").write_text(
-        "drop index bookstore.books_author_id_published_year_id_idx;\n"
-    )
+    (schema / "0999_drop_author_index.sql").write_text("drop index bookstore.books_author_id_published_year_id_idx;\n")
     database = f"{DATABASE}_dropped"
     target = make_target(admin_url, edited, tmp_path / "reports", schema_dir=schema, database=database)
     try:
@@ -111,7 +119,9 @@ async def test_dropped_index_fails_naming_query_rule_and_node(admin_url: str, ed
         await drop_database(admin_url, database)
     # The summary names the queries whose baselines used the dropped index, before the per-case lines.
     assert list(info.dropped_indexes) == ["bookstore.books_author_id_published_year_id_idx"]
-    assert "bookstore.books_page [rare_author]" in info.dropped_indexes["bookstore.books_author_id_published_year_id_idx"]
+    assert (
+        "bookstore.books_page [rare_author]" in info.dropped_indexes["bookstore.books_author_id_published_year_id_idx"]
+    )
     printed = report.console(outcomes, info)
     dropped = printed.index("DROPPED index bookstore.books_author_id_published_year_id_idx no longer exists")
     assert "bookstore.books_page" in printed[dropped:].splitlines()[0]
@@ -127,7 +137,11 @@ async def test_dropped_index_fails_naming_query_rule_and_node(admin_url: str, ed
 async def test_rewritten_query_that_scans_fails(admin_url: str, edited: Path, tmp_path: Path) -> None:
     books = edited / "bookstore" / "books.sql"
     text = books.read_text()
-    rewritten = text.replace("order by b.published_year desc, b.id desc\n    limit", "order by b.published_year + 0 desc, b.id desc\n    limit", 1)
+    rewritten = text.replace(
+        "order by b.published_year desc, b.id desc\n    limit",
+        "order by b.published_year + 0 desc, b.id desc\n    limit",
+        1,
+    )
     assert rewritten != text
     books.write_text(rewritten)
     outcomes, _ = await run(make_target(admin_url, edited, tmp_path / "reports"), quiet, patterns=["books_page"])
@@ -148,12 +162,19 @@ async def test_budget_exceeded_fails(admin_url: str, edited: Path, tmp_path: Pat
 async def test_baseline_shape_differs_fails(admin_url: str, edited: Path, tmp_path: Path) -> None:
     path = edited / "bookstore" / "plans" / "books_page.first_page.txt"
     text = path.read_text()
-    path.write_text(text.replace("Index Scan Backward using books_published_year_id_idx", "Index Scan using books_pkey"))
+    path.write_text(
+        text.replace("Index Scan Backward using books_published_year_id_idx", "Index Scan using books_pkey")
+    )
     assert path.read_text() != text
     outcomes, info = await run(make_target(admin_url, edited, tmp_path / "reports"), quiet, patterns=["books_page"])
     found = failures(outcomes)
     assert found == [
-        ("bookstore.books_page", "first_page", "shape", "Index Scan Backward using books_published_year_id_idx on bookstore.books")
+        (
+            "bookstore.books_page",
+            "first_page",
+            "shape",
+            "Index Scan Backward using books_published_year_id_idx on bookstore.books",
+        )
     ]
     report.write_all(outcomes, info, tmp_path / "reports")
     suite = ET.parse(tmp_path / "reports" / "plans-junit.xml").getroot()
@@ -201,8 +222,9 @@ async def test_app_without_pinned_custom_plans_fails(admin_url: str, baselined: 
     assert info.settings["plan_cache_mode"] == "auto"
 
 
-async def test_show_prints_a_readable_tree(admin_url: str, baselined: Path, tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+async def test_show_prints_a_readable_tree(
+    admin_url: str, baselined: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = await show(make_target(admin_url, baselined, tmp_path / "reports"), "books_page", "largest_author")
     printed = capsys.readouterr().out
     assert code == 0
@@ -224,8 +246,9 @@ async def test_generic_plan_of_a_skewed_case_reads_far_more_than_the_custom_plan
     named = load_named_queries(baselined)
     case = next(c for c in load_cases(named).queries["bookstore.books_page"].cases if c.name == "rare_author")
     custom, url = await open_checking_session(target, quiet)
-    generic = await connect(url, {**target.app_session, **target.config.planner_settings,
-                                  "plan_cache_mode": "force_generic_plan"})
+    generic = await connect(
+        url, {**target.app_session, **target.config.planner_settings, "plan_cache_mode": "force_generic_plan"}
+    )
     try:
         measured = await measure(custom, generic, named["bookstore.books_page"], case)
     finally:
@@ -282,7 +305,9 @@ async def test_a_result_only_change_names_the_update_command(admin_url: str, edi
     text = books.read_text()
     original = "select\n    p.id,\n    p.title,\n    a.name as author,"
     assert original in text
-    books.write_text(text.replace(original, "select\n    p.id,\n    upper(p.title) as title,\n    a.name as author,", 1))
+    books.write_text(
+        text.replace(original, "select\n    p.id,\n    upper(p.title) as title,\n    a.name as author,", 1)
+    )
     outcomes, _ = await run(make_target(admin_url, edited, tmp_path / "reports"), quiet, patterns=["books_page"])
     assert {f[2] for f in failures(outcomes)} == {"result"}
     found = messages(outcomes, "bookstore.books_page", "result")
@@ -296,8 +321,7 @@ async def test_a_new_migration_leaves_the_catalog_reading_core_cases_passing(
     schema = tmp_path / "schema"
     shutil.copytree(ROOT / "schema", schema)
     (schema / "0990_books_note.sql").write_text(
-        "alter table bookstore.books add column note text;\n"
-        "create index books_note_idx on bookstore.books (note);\n"
+        "alter table bookstore.books add column note text;\ncreate index books_note_idx on bookstore.books (note);\n"
     )
     database = f"{DATABASE}_migrated"
     target = make_target(admin_url, baselined, tmp_path / "reports", schema_dir=schema, database=database)

@@ -53,7 +53,10 @@ async def fetch(url: str, statement: str) -> object:
 async def drop_all(admin_url: str, database: str) -> None:
     conn = await asyncpg.connect(admin_url)
     try:
-        names = [r["datname"] for r in await conn.fetch("select datname from pg_database where datname like $1", database + "%")]
+        names = [
+            r["datname"]
+            for r in await conn.fetch("select datname from pg_database where datname like $1", database + "%")
+        ]
     finally:
         await conn.close()
     for name in names:
@@ -134,7 +137,9 @@ async def test_an_edited_applied_migration_or_seed_rebuilds(admin_url: str, sche
         await prepare_database(admin_url, DATABASE, schema, loader(), 100, said.append, no_progress)
         assert any("building database" in line for line in said), said
         said.clear()
-        other_scale = seed_modules_fixture(seed_modules(Settings()), ROOT / "queries", scales={**SMALL, "bookstore": 3_001})
+        other_scale = seed_modules_fixture(
+            seed_modules(Settings()), ROOT / "queries", scales={**SMALL, "bookstore": 3_001}
+        )
         await prepare_database(admin_url, DATABASE, schema, other_scale, 100, said.append, no_progress)
         assert any("building database" in line for line in said), said
     finally:
@@ -144,11 +149,15 @@ async def test_an_edited_applied_migration_or_seed_rebuilds(admin_url: str, sche
 async def test_kept_builds_are_pruned_to_the_newest(admin_url: str, schema: Path) -> None:
     try:
         for n in range(4):
-            (schema / f"099{n}_books_note_{n}.sql").write_text(f"alter table bookstore.books add column note_{n} text;\n")
+            (schema / f"099{n}_books_note_{n}.sql").write_text(
+                f"alter table bookstore.books add column note_{n} text;\n"
+            )
             await prepare_database(admin_url, DATABASE, schema, loader(), 100, quiet, no_progress, keep=2)
         conn = await asyncpg.connect(admin_url)
         try:
-            kept = await conn.fetchval("select count(*) from pg_database where datname ~ $1", f"^{DATABASE}_[0-9a-f]{{16}}$")
+            kept = await conn.fetchval(
+                "select count(*) from pg_database where datname ~ $1", f"^{DATABASE}_[0-9a-f]{{16}}$"
+            )
         finally:
             await conn.close()
         assert kept == 2

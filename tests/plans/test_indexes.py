@@ -38,7 +38,9 @@ def test_bitmap_index_scans_take_the_schema_of_the_heap_scan_above() -> None:
 
 def test_each_index_lists_the_cases_that_use_it_and_unused_ones_are_named(tmp_path: Path) -> None:
     write_baseline(tmp_path, "bookstore.books_page", "rare_author", SHAPE)
-    write_baseline(tmp_path, "bookstore.author_by_id", "existing", ("Index Scan using authors_pkey on bookstore.authors",))
+    write_baseline(
+        tmp_path, "bookstore.author_by_id", "existing", ("Index Scan using authors_pkey on bookstore.authors",)
+    )
     use = index_use(tmp_path)
     assert use["bookstore.authors_pkey"] == ["bookstore.author_by_id [existing]", "bookstore.books_page [rare_author]"]
     listed = [

@@ -63,12 +63,16 @@ def passing() -> CaseResult:
 def failing_shape() -> CaseResult:
     """books_page [largest_author] whose baseline used the newest-first index, with far fewer buffers."""
     run = run_of("books_page.largest_author", "largest_author")
-    before = [line.replace("books_author_id_published_year_id_idx", "books_published_year_id_idx")
-              for line in shape(run.plan)]
+    before = [
+        line.replace("books_author_id_published_year_id_idx", "books_published_year_id_idx") for line in shape(run.plan)
+    ]
     known = baseline_for(run, before, used=17)
     violations = [
-        Violation("shape", "Index Scan Backward using books_author_id_published_year_id_idx on bookstore.books",
-                  "line 3 of the plan was `Index Scan Backward using books_published_year_id_idx on bookstore.books`"),
+        Violation(
+            "shape",
+            "Index Scan Backward using books_author_id_published_year_id_idx on bookstore.books",
+            "line 3 of the plan was `Index Scan Backward using books_published_year_id_idx on bookstore.books`",
+        ),
         Violation("buffers-baseline", "Nested Loop", "215 buffers in all, baseline 17 (allowed up to 46)"),
     ]
     return CaseResult(query=run.case.query, case=run.case.name, run=run, baseline=known, violations=violations)
@@ -77,8 +81,14 @@ def failing_shape() -> CaseResult:
 def updated() -> CaseResult:
     """books_page [absent_title_word] rewritten by `update`: same shape, buffers 900 -> now."""
     run = run_of("books_page.absent_title_word", "absent_title_word")
-    return CaseResult(query=run.case.query, case=run.case.name, run=run, baseline=baseline_for(run),
-                   baseline_written=True, previous=baseline_for(run, used=900))
+    return CaseResult(
+        query=run.case.query,
+        case=run.case.name,
+        run=run,
+        baseline=baseline_for(run),
+        baseline_written=True,
+        previous=baseline_for(run, used=900),
+    )
 
 
 def skipped() -> CaseResult:
@@ -192,8 +202,9 @@ def test_baseline_tree_only_when_the_shape_changed() -> None:
     assert set(changed["trees"]) == {"now", "baseline"}
     baseline_labels = changed["trees"]["baseline"]["labels"]
     assert "Index Scan Backward using books_published_year_id_idx on bookstore.books" in baseline_labels
-    assert "Index Scan Backward using books_author_id_published_year_id_idx on bookstore.books" in (
-        changed["trees"]["now"]["labels"]
+    assert (
+        "Index Scan Backward using books_author_id_published_year_id_idx on bookstore.books"
+        in (changed["trees"]["now"]["labels"])
     )
     # The one differing line is marked in both trees.
     assert changed["trees"]["baseline"]["changed"] == changed["trees"]["now"]["changed"] == 1

@@ -104,8 +104,13 @@ async def small(admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Asy
     for stale in queries_dir.glob("*/plans"):
         shutil.rmtree(stale)
     loader = seed_modules_fixture({"bookstore": bookstore_seed}, queries_dir, scales={"bookstore": SMALL_BOOKS})
-    config = CheckConfig(queries_dir=queries_dir, schema_dir=schema, reports_dir=folder / "reports",
-                         database=DATABASE, thresholds=Thresholds(seq_scan_rows=1_000))
+    config = CheckConfig(
+        queries_dir=queries_dir,
+        schema_dir=schema,
+        reports_dir=folder / "reports",
+        database=DATABASE,
+        thresholds=Thresholds(seq_scan_rows=1_000),
+    )
     target = Target(config=config, admin_url=admin_url, loader=loader, app_session=session_settings(Settings()))
     await run(target, quiet, update=True, patterns=["bookstore.books_page"])
     yield target
@@ -156,7 +161,12 @@ async def test_pass_runs_every_case_in_each_round_and_drops_its_copy(admin_url: 
     assert "bookstore.book_category.category_id = 1000" in found.column_targets
     assert info.settings["rounds"] == "2"
     # Held to the rules, not the baselines: no baseline or result rule in a statistics pass.
-    assert not {v.rule for o in found.outcomes for v in o.violations} & {"shape", "buffers-baseline", "result", "baseline"}
+    assert not {v.rule for o in found.outcomes for v in o.violations} & {
+        "shape",
+        "buffers-baseline",
+        "result",
+        "baseline",
+    }
     admin = await asyncpg.connect(admin_url)
     try:
         assert not await core_sql.database_exists(admin, database_name=copy_name(DATABASE))

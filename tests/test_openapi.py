@@ -101,12 +101,23 @@ async def api_key(fuzz_database: str) -> str:
     required and schemathesis checks that each refuses a request without it (tests/access/ probes the
     other refusals)."""
     scopes = sorted(
-        {scope for item in _document()["paths"].values() for op in item.values() for req in op.get("security", []) for scope in req.get("bearer", [])}
+        {
+            scope
+            for item in _document()["paths"].values()
+            for op in item.values()
+            for req in op.get("security", [])
+            for scope in req.get("bearer", [])
+        }
     )
     conn = await asyncpg.connect(fuzz_database)
     try:
         await access_sql.insert_key(
-            conn, key_name="fuzzer", key_id=API_KEY_ID, secret_hash=key_hash(API_KEY), key_scopes=scopes, expires_at=None
+            conn,
+            key_name="fuzzer",
+            key_id=API_KEY_ID,
+            secret_hash=key_hash(API_KEY),
+            key_scopes=scopes,
+            expires_at=None,
         )
     finally:
         await conn.close()

@@ -31,7 +31,9 @@ async def test_the_app_role_can_read_and_write_but_not_change_the_schema(app_rol
     app_conn = await asyncpg.connect(app_role_url)
     try:
         assert await app_conn.fetchval("select current_user") == "catalog_app"
-        author_id = await app_conn.fetchval("insert into bookstore.authors (name) values ('Least Privilege') returning id")
+        author_id = await app_conn.fetchval(
+            "insert into bookstore.authors (name) values ('Least Privilege') returning id"
+        )
         assert await app_conn.fetchval("select name from bookstore.authors where id = $1", author_id)
         await app_conn.execute("delete from bookstore.authors where id = $1", author_id)
         for statement in FORBIDDEN:

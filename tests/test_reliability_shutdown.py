@@ -172,4 +172,6 @@ def test_sigterm_mid_burst_loses_no_search_log_row_and_no_view(
     assert sum(answered.values()) > answered_before, "no request was answered after the signal"
     for recipe in recipe_ids:
         counted = view_counts.get(recipe, 0) - counts_before.get(recipe, 0)
-        assert counted == views_answered[recipe], f"recipe {recipe}: {views_answered[recipe]} views answered, {counted} counted"
+        assert counted == views_answered[recipe], (
+            f"recipe {recipe}: {views_answered[recipe]} views answered, {counted} counted"
+        )

@@ -54,7 +54,10 @@ def cluster(made_cluster: Cluster) -> Iterator[Cluster]:
 
 def app_for(cluster: Cluster, **overrides: object) -> FastAPI:
     settings = make_settings(
-        cluster.url, catalog_domains=DOMAINS, database_replica_urls=cluster.replica_url, pool_acquire_timeout=2.0,
+        cluster.url,
+        catalog_domains=DOMAINS,
+        database_replica_urls=cluster.replica_url,
+        pool_acquire_timeout=2.0,
         **overrides,
     )
     return create_app(settings)
@@ -76,7 +79,9 @@ def get_paths(app: FastAPI) -> list[str]:
     """Every domain's GET endpoint, path parameters set to 1 (the demo data's first rows)."""
     paths = [path for path, item in app.openapi()["paths"].items() if "get" in item]
     domains = tuple(f"/{name}/" for name in DOMAINS.split(","))
-    return [re.sub(r"\{[^}]+\}", "1", path) for path in paths if path.startswith(domains) and path not in OTHER_SERVICES]
+    return [
+        re.sub(r"\{[^}]+\}", "1", path) for path in paths if path.startswith(domains) and path not in OTHER_SERVICES
+    ]
 
 
 def wait_for(what: str, done: Callable[[], bool], timeout: float = 20) -> None:
@@ -168,7 +173,9 @@ def test_read_your_writes_with_replay_paused(cluster: Cluster) -> None:
             assert category.status_code == 201, category.text
             path = f"/inventory/categories/{category.json()['id']}"
             assert writer.get(path).status_code == 200
-            assert other.get(path, headers={"Consistency-Token": category.headers["consistency-token"]}).status_code == 200
+            assert (
+                other.get(path, headers={"Consistency-Token": category.headers["consistency-token"]}).status_code == 200
+            )
         bad = other.get("/bookstore/authors", headers={"Consistency-Token": "not-a-position"})
         assert bad.status_code == 400 and "Consistency-Token" in bad.json()["detail"]
         asyncio.run(cluster.on_replica("select pg_wal_replay_resume()"))
@@ -217,7 +224,10 @@ def test_token_honoured_across_two_worker_processes(cluster: Cluster, tmp_path: 
         asyncio.run(cluster.on_replica("select pg_wal_replay_pause()"))
         created = httpx.post(f"{served.base_url}/bookstore/authors", json={"name": "Two Workers"}, timeout=20)
         assert created.status_code == 201, created.text
-        token, path = created.headers["consistency-token"], f"{served.base_url}/bookstore/authors/{created.json()['id']}"
+        token, path = (
+            created.headers["consistency-token"],
+            f"{served.base_url}/bookstore/authors/{created.json()['id']}",
+        )
         with_token, without = [], []
         for _ in range(40):  # a new connection each time: the two workers' sockets share them out
             with_token.append(httpx.get(path, headers={"Consistency-Token": token}, timeout=20).status_code)
@@ -282,7 +292,11 @@ def test_a_stopped_primary_keeps_reads_and_refuses_writes_until_back(cluster: Cl
         assert ready.status_code == 200 and ready.json()["status"] == "read-only", ready.text
         assert ready.json()["servers"][0] == {"name": "primary", "role": "primary", "status": "down"}
         cluster.start_primary()
-        wait_for("writes again", lambda: http.post("/bookstore/authors", json={"name": "Primary Back"}).status_code == 201, timeout=60)
+        wait_for(
+            "writes again",
+            lambda: http.post("/bookstore/authors", json={"name": "Primary Back"}).status_code == 201,
+            timeout=60,
+        )
         assert http.get("/ready").json()["status"] == "ready"
 
 
@@ -303,7 +317,9 @@ def test_writes_routed_to_the_primary_name_their_actor_and_reads_log_nothing(clu
         for number, rid in enumerate(ids):  # each write on a pooled primary connection, each its own request id
             created = http.post("/bookstore/authors", json={"name": f"Routed {number}"}, headers={"X-Request-ID": rid})
             assert created.status_code == 201, created.text
-            read = http.get(f"/bookstore/authors/{created.json()['id']}", headers={"X-Request-ID": f"routed-read-{number}"})
+            read = http.get(
+                f"/bookstore/authors/{created.json()['id']}", headers={"X-Request-ID": f"routed-read-{number}"}
+            )
             assert read.status_code == 200, read.text
 
         async def logged() -> list[tuple[str, str, str]]:

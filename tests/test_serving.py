@@ -160,6 +160,7 @@ def test_workers_that_die_do_not_keep_the_embedded_server_running(tmp_path: Path
         first.send_signal(signal.SIGKILL)
         second.send_signal(signal.SIGTERM)
         psutil.wait_procs([first, second], timeout=30)
+
         def replaced() -> bool:
             pids = {w.pid for w in served.workers()}
             return len(pids) == 2 and pids.isdisjoint({first.pid, second.pid})

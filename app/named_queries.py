@@ -3,6 +3,8 @@ NamedQuery per `-- name:`, and every mistake a Problem naming FILE:LINE:COL inst
 
 A file is loaded on its own, so one broken file (or query) leaves the others usable. Parameters are
 found by app/sqlscan.py (PostgreSQL's own scanner) and numbered $1..$n in order of first appearance.
+Only a `--` comment of the scanner's own (not one inside a block comment, a string or a dollar-quoted
+body) starts a query or is documentation: `-- name:` inside `$$ ... $$` is part of the SQL.
 """
 
 import inspect
@@ -122,8 +124,37 @@ class _Parsed:
     datum: QueryDatum
 
 
-def _parse_block(path: Path, lines: list[str], start: int, end: int, namespace: str) -> _Parsed | Problem:
-    """The query whose `-- name:` is line `start` (0-based) and which ends before line `end`."""
+def comment_lines(sql: str) -> set[int]:
+    """The lines (from 0) of `sql` that are a `--` comment alone, at top level: the scanner's own comment
+    tokens. Past a place where the text stops scanning (an unterminated string or comment, reported with
+    its query), every line that looks like a comment counts as one, so the queries after it still load."""
+    lines = sql.splitlines(keepends=True)
+    starts: list[int] = []
+    at = 0
+    for line in lines:
+        starts.append(at + len(line) - len(line.lstrip()))
+        at += len(line)
+    try:
+        tokens, scanned = sqlscan.tokens(sql), len(sql)
+    except sqlscan.ScanError as exc:
+        scanned = exc.offset
+        try:
+            tokens = sqlscan.tokens(sql[:scanned])
+        except sqlscan.ScanError:
+            tokens, scanned = [], 0
+    comments = {t.start for t in tokens if t.name == "SQL_COMMENT"}
+    return {
+        number
+        for number, (line, start) in enumerate(zip(lines, starts))
+        if DOC_LINE.match(line) and (start >= scanned or start in comments)
+    }
+
+
+def _parse_block(
+    path: Path, lines: list[str], start: int, end: int, namespace: str, comments: set[int]
+) -> _Parsed | Problem:
+    """The query whose `-- name:` is line `start` (0-based) and which ends before line `end`; `comments`
+    are the lines that are top-level `--` comments (documentation; any other line is SQL)."""
     head = lines[start]
     spec_col = NAME_LINE.match(head).end()  # type: ignore[union-attr]
     spec = head[spec_col:].strip()
@@ -143,7 +174,7 @@ def _parse_block(path: Path, lines: list[str], start: int, end: int, namespace: 
     origin: list[tuple[int, int]] = []
     for number in range(start + 1, end):
         line = lines[number]
-        if comment := DOC_LINE.match(line):  # aiosql's rule: a line of comment alone is documentation
+        if number in comments and (comment := DOC_LINE.match(line)):  # aiosql's rule: a comment line is doc
             doc.append(comment.group(1))
             continue
         chars.extend(line + "\n")
@@ -164,7 +195,11 @@ def _parse_block(path: Path, lines: list[str], start: int, end: int, namespace: 
     try:
         found = sqlscan.parameters(body)
     except sqlscan.ScanError as exc:
-        return at(exc.offset, f"the SQL does not scan: {exc}", "close the string, quoted name or comment")
+        swallowed = [n + 1 for n in range(start + 1, end) if NAME_LINE.match(lines[n]) and n not in comments]
+        hint = "close the string, quoted name or comment"
+        if swallowed:  # a string opened here and closed in a later query: its header became SQL
+            hint += f" (the `-- name:` on line {swallowed[0]} is inside it, so it starts no query)"
+        return at(exc.offset, f"the SQL does not scan: {exc}", hint)
     sql, order, moved = sqlscan.numbered(body, found)
     if declared is not None:
         for param in found:
@@ -216,13 +251,13 @@ def _loader_class(namespace: str, shown: Path, parsed: list[NamedQuery], problem
     class Loader(QueryLoader):
         def load_query_data_from_sql(self, sql: str, ns_parts: list[str], fname: Path | str = "") -> list[QueryDatum]:
             lines = sql.splitlines()
-            starts = [i for i, line in enumerate(lines) if NAME_LINE.match(line)]
+            comments = comment_lines(sql)
+            starts = [i for i, line in enumerate(lines) if i in comments and NAME_LINE.match(line)]
             data: list[QueryDatum] = []
             seen: dict[str, int] = {}
             for k, start in enumerate(starts):
-                result = _parse_block(
-                    shown, lines, start, starts[k + 1] if k + 1 < len(starts) else len(lines), namespace
-                )
+                end = starts[k + 1] if k + 1 < len(starts) else len(lines)
+                result = _parse_block(shown, lines, start, end, namespace, comments)
                 if isinstance(result, Problem):
                     problems.append(result)
                     continue

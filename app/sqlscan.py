@@ -7,7 +7,7 @@ alone; `a[:i]` is the element at parameter `i`. Parameters are numbered in order
 
 from dataclasses import dataclass
 
-from pglast.parser import ParseError, scan
+from pglast.parser import ParseError, Token, scan
 
 OPERANDS = {"IDENT", "ICONST", "FCONST", "SCONST", "BCONST", "XCONST", "PARAM", "ASCII_41", "ASCII_93"}
 """Tokens after which a `:` inside brackets separates slice bounds: a name, a constant, `)` or `]`."""
@@ -32,27 +32,33 @@ class Parameter:
     end: int
 
 
-def parameters(sql: str) -> list[Parameter]:
-    """Every `:name` of `sql` outside comments, strings, quoted identifiers, casts and slices; ScanError."""
+def tokens(sql: str) -> list[Token]:
+    """PostgreSQL's tokens of `sql`, comments included (`SQL_COMMENT`, `C_COMMENT`), with character
+    offsets (start and end inclusive); ScanError where the text stops scanning."""
     try:
-        tokens = [t for t in scan(sql) if t.name not in COMMENTS]
+        return list(scan(sql))
     except ParseError as exc:
         offset = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
         raise ScanError(str(exc.args[0]), offset) from None
+
+
+def parameters(sql: str) -> list[Parameter]:
+    """Every `:name` of `sql` outside comments, strings, quoted identifiers, casts and slices; ScanError."""
+    significant = [t for t in tokens(sql) if t.name not in COMMENTS]
     found: list[Parameter] = []
     depth = 0
-    for i, token in enumerate(tokens):
+    for i, token in enumerate(significant):
         if token.name == "ASCII_91":
             depth += 1
         elif token.name == "ASCII_93":
             depth = max(0, depth - 1)
-        if token.name != "ASCII_58" or i + 1 >= len(tokens):
+        if token.name != "ASCII_58" or i + 1 >= len(significant):
             continue
-        word = tokens[i + 1]
+        word = significant[i + 1]
         text = sql[word.start : word.end + 1]
         if word.start != token.end + 1 or not (text.replace("_", "a").isalnum() and not text[0].isdigit()):
             continue  # `: x`, `:1`, `:"x"`: not a parameter
-        if depth and i > 0 and tokens[i - 1].name in OPERANDS:
+        if depth and i > 0 and significant[i - 1].name in OPERANDS:
             continue  # the `:` between the bounds of an array slice
         found.append(Parameter(text, token.start, word.end + 1))
     return found

@@ -99,6 +99,74 @@ def test_a_mistake_is_named_at_its_place_and_the_rest_of_the_file_loads(
     assert words in problem and "(hint: " in problem
 
 
+HEADERS_INSIDE = [
+    # (SQL after the `-- name:` line holding a header-like line not at top level, the value PostgreSQL returns)
+    ("select /* a note\n-- name: not_a_query$\n*/ 1;", 1),
+    ("select /* outer /* inner\n-- name: not_a_query$\n*/ still comment */ 2;", 2),
+    ("select $$\n-- name: not_a_query$\n$$::text;", "\n-- name: not_a_query$\n"),
+    (
+        "select $fn$\n  -- name: not_a_query(x)$\n-- Returns: a doc line inside a string\n$fn$::text;",
+        "\n  -- name: not_a_query(x)$\n-- Returns: a doc line inside a string\n",
+    ),
+    ("select 'it''s\n-- name: not_a_query$\n'::text;", "it's\n-- name: not_a_query$\n"),
+    ("select E'a\\n\n-- name: not_a_query$\n'::text;", "a\n\n-- name: not_a_query$\n"),
+    ('select 3 as "odd\n-- name: not_a_query$\n";', 3),
+]
+
+
+@pytest.mark.parametrize(("body", "value"), HEADERS_INSIDE)
+async def test_a_header_inside_a_comment_or_string_is_sql(
+    conn: asyncpg.Connection, tmp_path: Path, body: str, value: object
+) -> None:
+    text = f"-- name: q$\n-- Returns one value.\n{body}\n\n-- name: next_one$\n-- Returns two.\nselect 2;\n"
+    loaded = load_file(write_sql(tmp_path / "inside", "q.sql", text), "inside")
+    assert loaded.problems == []
+    assert sorted(loaded.queries) == ["inside.next_one", "inside.q"]
+    query = loaded.queries["inside.q"]
+    assert query.doc == "Returns one value."
+    assert await conn.fetchval(query.sql) == value
+    assert await conn.fetchval(loaded.queries["inside.next_one"].sql) == 2
+
+
+def test_a_function_body_keeps_its_comment_lines(tmp_path: Path) -> None:
+    text = (
+        "-- name: make_fn#\n-- Creates a function.\ncreate function pg_temp.f() returns int language plpgsql as $fn$\n"
+        "begin\n  -- name: inner_header$\n  -- a comment of the function\n  return 1;\nend\n$fn$;\n"
+    )
+    loaded = load_file(write_sql(tmp_path / "fn", "f.sql", text), "fn")
+    assert loaded.problems == [] and list(loaded.queries) == ["fn.make_fn"]
+    sql = loaded.queries["fn.make_fn"].sql
+    assert "  -- name: inner_header$\n  -- a comment of the function\n" in sql
+    assert loaded.queries["fn.make_fn"].doc == "Creates a function."
+
+
+UNCLOSED = [
+    # (a file where a string or comment is left open, the place named, the queries that still load)
+    ("-- name: a$\nselect 'open;\n\n-- name: b$\nselect 2;\n", "2:8", ["u.b"]),
+    ("-- name: a$\nselect $$ open;\n\n-- name: b$\nselect 2;\n", "2:8", ["u.b"]),
+    ("-- name: b$\nselect 2;\n\n-- name: a$\nselect /* open;\n\n-- name: c$\nselect 3;\n", "5:8", ["u.b", "u.c"]),
+]
+
+
+@pytest.mark.parametrize(("text", "place", "loads"), UNCLOSED)
+def test_an_unclosed_string_is_named_and_later_queries_load(
+    tmp_path: Path, text: str, place: str, loads: list[str]
+) -> None:
+    loaded = load_file(write_sql(tmp_path / "u", "u.sql", text), "u", tmp_path)
+    assert sorted(loaded.queries) == loads
+    assert [str(p).split(": query a: ")[0] for p in loaded.problems] == [f"u/u.sql:{place}"]
+    assert "unterminated" in str(loaded.problems[0]) and "(hint: close the" in str(loaded.problems[0])
+
+
+def test_a_string_closed_in_the_next_query_names_the_swallowed_header(tmp_path: Path) -> None:
+    text = "-- name: first$\nselect 'abc;\n\n-- name: second$\nselect 'x', 1;\n"
+    loaded = load_file(write_sql(tmp_path / "s", "s.sql", text), "s", tmp_path)
+    assert loaded.queries == {}
+    (problem,) = loaded.problems
+    assert str(problem).startswith("s/s.sql:5:") and "query first:" in str(problem)
+    assert "the `-- name:` on line 4 is inside it" in str(problem)
+
+
 GOOD = """-- name: pet_names()
 -- Returns every pet's name.
 select p.name

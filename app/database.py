@@ -12,7 +12,7 @@ import asyncpg
 from fastapi import Depends, Request
 from starlette.applications import Starlette
 
-from app import tracing
+from app import queries, tracing
 from app.errors import DATABASE_UNAVAILABLE
 from app.metrics import TimedConnection
 from app.queries import Statement
@@ -142,4 +142,5 @@ async def connection(request: Request) -> RoutedConnection:
     return route.main
 
 
-Connection = Annotated[RoutedConnection, Depends(connection)]
+Connection = Annotated[queries.Connection, Depends(connection)]
+"""A handler's `conn` parameter: the request's connection, typed as the app's one Connection (app/queries.py)."""

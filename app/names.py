@@ -16,7 +16,6 @@ from app.database import Connection
 from app.errors import NotFound, Unprocessable, declare
 from app.pagination import Cursor, PageSize, decode_cursor, linked_page
 from app.params import id_path
-from app.queries import Connection as QueryConnection
 
 Row = Mapping[str, object]
 NAME_MAX_LENGTH = 200
@@ -41,7 +40,7 @@ class NamePage(Protocol):
     """One page of a domain's named things in name order."""
 
     def __call__(
-        self, conn: QueryConnection, *, after_name_key: str | None, page_size: int
+        self, conn: Connection, *, after_name_key: str | None, page_size: int
     ) -> Awaitable[Sequence[Row]]: ...
 
 
@@ -49,20 +48,20 @@ class NamePrefixPage(Protocol):
     """One page of a domain's named things in name order, optionally those whose name starts with a prefix."""
 
     def __call__(
-        self, conn: QueryConnection, *, name_prefix: str | None, after_name_key: str | None, page_size: int
+        self, conn: Connection, *, name_prefix: str | None, after_name_key: str | None, page_size: int
     ) -> Awaitable[Sequence[Row]]: ...
 
 
 class InsertName(Protocol):
     """Insert a named thing and return its row (a name taken in any case is a unique violation: 409)."""
 
-    def __call__(self, conn: QueryConnection, *, name: str) -> Awaitable[Row | None]: ...
+    def __call__(self, conn: Connection, *, name: str) -> Awaitable[Row | None]: ...
 
 
-DeleteById = Callable[[QueryConnection, int], Awaitable[object]]
+DeleteById = Callable[[Connection, int], Awaitable[object]]
 """Delete one row by id; returns None when there was none (a row still referenced is a 409)."""
 
-GetById = Callable[[QueryConnection, int], Awaitable[Row | None]]
+GetById = Callable[[Connection, int], Awaitable[Row | None]]
 """Read one row (`id`, `name`) by id; None when there is none."""
 
 

@@ -7,8 +7,9 @@ through check_all(), so a `.sql` file edited without regenerating stops the app 
 """
 
 import re
+from contextlib import AbstractAsyncContextManager
 from functools import cache, cached_property
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Literal, Protocol
 
 import asyncpg
 
@@ -21,8 +22,12 @@ JsonValue = dict[str, "JsonValue"] | list["JsonValue"] | str | int | float | boo
 """A json or jsonb value as the app's connections encode and decode it (app/database.py)."""
 
 
+Isolation = Literal["read_committed", "read_uncommitted", "serializable", "repeatable_read"]
+
+
 class Connection(Protocol):
-    """What the generated functions need of a connection: asyncpg's, or a pool's proxy of one."""
+    """The app's one connection type: asyncpg's, a pool's proxy of one, or a request's routed one
+    (app/routing.py); what the generated functions and the handlers use of it."""
 
     async def fetch(self, query: str, *args: object, timeout: float | None = ...) -> list[asyncpg.Record]: ...
 
@@ -31,6 +36,10 @@ class Connection(Protocol):
     async def fetchval(self, query: str, *args: object, column: int = ..., timeout: float | None = ...) -> Any: ...
 
     async def execute(self, query: str, *args: object, timeout: float | None = ...) -> str: ...
+
+    def transaction(
+        self, *, isolation: Isolation | None = ..., readonly: bool = ..., deferrable: bool = ...
+    ) -> AbstractAsyncContextManager[object]: ...
 
 
 class StaleQueryCode(RuntimeError):

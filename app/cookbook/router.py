@@ -15,12 +15,11 @@ from app.database import Connection
 from app.errors import NotFound, Unprocessable
 from app.pagination import Cursor, PageSize, decode_cursor, encode_cursor, linked_page, page_of
 from app.params import BIGINT_MAX, FilterId, Id, id_segment
-from app.queries import Connection as QueryConnection
 
 View = tuple[int, datetime]
 
 
-async def write_views(conn: QueryConnection, views: list[View]) -> None:
+async def write_views(conn: Connection, views: list[View]) -> None:
     """One statement for every view queued since the last write: log rows plus one counter update per recipe."""
     await sql.record_views(conn, recipe_ids=[v[0] for v in views], viewed_ats=[v[1] for v in views])
 
@@ -65,7 +64,7 @@ def _check_names(name: str, names: list[str] | None) -> list[str]:
     return cleaned
 
 
-async def _ingredient_ids(conn: QueryConnection, ids: list[int], names: list[str]) -> list[int] | None:
+async def _ingredient_ids(conn: Connection, ids: list[int], names: list[str]) -> list[int] | None:
     """The ids the id and name filters stand for; None when a name matches no ingredient."""
     wanted = list(ids)
     if names:
@@ -78,7 +77,7 @@ async def _ingredient_ids(conn: QueryConnection, ids: list[int], names: list[str
 
 
 async def _search(
-    conn: QueryConnection,
+    conn: Connection,
     category_id: int | None,
     category: str | None,
     ingredient_ids: list[int] | None,
@@ -218,12 +217,12 @@ async def get_recipe(recipe_id: Id, request: Request, background: BackgroundTask
     return _recipe(row)
 
 
-async def _check_category(conn: QueryConnection, category_id: int) -> None:
+async def _check_category(conn: Connection, category_id: int) -> None:
     if await sql.category_by_id(conn, category_id=category_id) is None:
         raise Unprocessable(f"category_id: category {category_id} does not exist")
 
 
-async def _write_ingredients(conn: QueryConnection, recipe_id: int, lines: list[schemas.IngredientLine]) -> None:
+async def _write_ingredients(conn: Connection, recipe_id: int, lines: list[schemas.IngredientLine]) -> None:
     """Replace the recipe's ingredient links (new names become ingredients); unknown ids are a 422."""
     given_ids = [line.ingredient_id for line in lines if line.ingredient_id is not None]
     unknown = [r["id"] for r in await sql.unknown_ingredient_ids(conn, ingredient_ids=given_ids)]

@@ -164,14 +164,14 @@ async def change_stock(
         if exc.constraint_name != IDEMPOTENCY_KEY_TAKEN or key is None:
             raise
         row = await sql.movement_by_key(conn, product_id=product_id, idempotency_key=key)
-    except asyncpg.NumericValueOutOfRangeError:
-        raise Unprocessable(
-            f"delta: the quantity after this change would exceed the largest stock of {schemas.QUANTITY_MAX:,}"
-        ) from None
     if row is None:
         available = await sql.product_quantity(conn, product_id=product_id)
         if available is None:
             raise NotFound(f"product {product_id} does not exist")
+        if available + body.delta > schemas.QUANTITY_MAX:
+            raise Unprocessable(
+                f"delta: the quantity after this change would exceed the largest stock of {schemas.QUANTITY_MAX:,}"
+            )
         raise Conflict(f"not enough stock: only {available} available, cannot take {-body.delta}", NOT_ENOUGH_STOCK)
     movement = schemas.Movement.model_validate(row)  # the row also says whether it was replayed
     if row["replayed"]:

@@ -273,10 +273,11 @@ async def change_stock(
 ) -> ChangeStockRow | None:
     """Applies delta to the product's quantity unless that would go below zero, records the movement, and returns it
     with replayed = false; when the product already has a movement with this idempotency key, changes nothing and
-    returns that movement with replayed = true. Returns nothing when the product does not exist or has too little
-    stock. The update waits for a concurrent change of the same product and then re-checks the quantity on the new
-    row. A concurrent request with the same key that got past `previous` fails the unique key on insert, which
-    undoes its update with the whole statement; the caller then reads the first movement (movement_by_key).
+    returns that movement with replayed = true. Returns nothing when the product does not exist, has too little
+    stock, or would hold more than the integer column's largest value (2147483647; summed as bigint, so that case is
+    no overflow error). The update waits for a concurrent change of the same product and then re-checks the quantity
+    on the new row. A concurrent request with the same key that got past `previous` fails the unique key on insert,
+    which undoes its update with the whole statement; the caller then reads the first movement (movement_by_key).
     """
     found = await conn.fetchrow(_CHANGE_STOCK.sql, product_id, idempotency_key, delta, reason)
     return None if found is None else cast(ChangeStockRow, dict(found))

@@ -5,7 +5,8 @@
 -- Applies delta to the product's quantity unless that would go below zero, records the movement,
 -- and returns it with replayed = false; when the product already has a movement with this
 -- idempotency key, changes nothing and returns that movement with replayed = true. Returns nothing
--- when the product does not exist or has too little stock.
+-- when the product does not exist, has too little stock, or would hold more than the integer
+-- column's largest value (2147483647; summed as bigint, so that case is no overflow error).
 -- The update waits for a concurrent change of the same product and then re-checks the quantity on
 -- the new row. A concurrent request with the same key that got past `previous` fails the unique
 -- key on insert, which undoes its update with the whole statement; the caller then reads the
@@ -34,7 +35,7 @@ changed as (
         updated_at = now()
     where
         p.id = :product_id
-        and p.quantity + :delta >= 0
+        and p.quantity::bigint + :delta between 0 and 2147483647
         and not exists (select 1 from previous)
     returning p.id, p.quantity
 ),

@@ -36,7 +36,7 @@ def session_settings(settings: Settings) -> dict[str, str]:
     """Server settings every app session runs with.
 
     plan_cache_mode is pinned to custom plans: our queries take optional filters and run on
-    skewed data, where a cached generic plan can be orders of magnitude worse (see README).
+    skewed data, where a cached generic plan can be far worse (docs/plan-checks.md "Why custom plans").
     synchronous_commit is on whatever the server's default: an acknowledged write survives a crash.
     """
     return {
@@ -57,7 +57,7 @@ async def prepare_connection(conn: asyncpg.Connection) -> None:
 def startup_settings(settings: Settings) -> dict[str, str]:
     """What a new connection sends: every session setting, or (DATABASE_STARTUP_SETTINGS=false, behind
     PgBouncer, which refuses other startup parameters) only application_name; the rest then come from
-    the role's or database's defaults (README "Workers and PgBouncer")."""
+    the role's or database's defaults (docs/performance.md "Workers and PgBouncer")."""
     wanted = session_settings(settings)
     if settings.database_startup_settings:
         return wanted
@@ -65,10 +65,8 @@ def startup_settings(settings: Settings) -> dict[str, str]:
 
 
 async def no_reset(conn: asyncpg.Connection) -> None:
-    """The pool's reset on release: nothing to send. App sessions never change session state (no SET,
-    LISTEN, advisory lock or cursor outlives a request), and asyncpg rolls back an open transaction
-    itself before calling this; its default would send `pg_advisory_unlock_all(); CLOSE ALL;
-    UNLISTEN *; RESET ALL` on every release, a round trip per request (issue #12)."""
+    """The pool's reset on release: nothing to send, since no SET, LISTEN, advisory lock or cursor outlives
+    a request and asyncpg rolls back an open transaction itself (asyncpg's default: docs/performance.md)."""
 
 
 async def create_pool(url: str, settings: Settings, min_size: int | None = None) -> asyncpg.Pool:

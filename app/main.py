@@ -159,10 +159,9 @@ class RequestGuard:
 
 
 def freeze_startup_objects() -> None:
-    """Move everything built at startup (modules, routes, models, the OpenAPI machinery: about 100,000
-    objects) out of the garbage collector's sight. Otherwise each full collection, triggered every
-    second or so under load by requests' short-lived cycles, walks them all: 15-60 ms pauses that made
-    the app's p99 5-8x the ceiling's (issue #12). Frozen objects are still freed by reference counting."""
+    """Move everything built at startup (modules, routes, models) out of the garbage collector's sight, so
+    that full collections under load do not walk it (why: docs/performance.md); reference counting still
+    frees it."""
     gc.collect()
     gc.freeze()
 

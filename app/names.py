@@ -39,9 +39,7 @@ class NameCreate(BaseModel):
 class NamePage(Protocol):
     """One page of a domain's named things in name order."""
 
-    def __call__(
-        self, conn: Connection, *, after_name_key: str | None, page_size: int
-    ) -> Awaitable[Sequence[Row]]: ...
+    def __call__(self, conn: Connection, *, after_name_key: str | None, page_size: int) -> Awaitable[Sequence[Row]]: ...
 
 
 class NamePrefixPage(Protocol):

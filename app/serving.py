@@ -1,11 +1,9 @@
 """`catalog serve`: one process, or N uvicorn workers (under uvicorn's supervisor), on sockets bound here.
 
-Every listening socket is bound with `proto=IPPROTO_TCP` and TCP_NODELAY. asyncio turns Nagle off on an accepted
-socket only when the socket says it is TCP, and accepted sockets copy the listener's `proto`; uvicorn's
-own `--workers` socket leaves it 0 (uvicorn issue #3149), so every keep-alive answer after the first
-waits for the client's delayed ACK (~40 ms). TCP_NODELAY on the listener covers the rest: Linux copies
-it to every accepted socket, whatever the event loop does. On Linux each worker listens on a socket
-of its own (SO_REUSEPORT, see WorkerSocket), so the kernel spreads connections over the workers.
+Every listening socket is bound with `proto=IPPROTO_TCP` and TCP_NODELAY, which accepted sockets inherit, so
+no keep-alive answer waits for the client's delayed ACK (why uvicorn's own socket does: docs/performance.md).
+On Linux each worker listens on a socket of its own (SO_REUSEPORT, see WorkerSocket), so the kernel
+spreads connections over the workers.
 
 The master resolves the database (starting the embedded server, the only process registered with it),
 reads the server's max_connections and gives each worker a pool of at most

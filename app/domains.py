@@ -32,6 +32,16 @@ def domain_module(domain: str, module: str) -> ModuleType | None:
     return importlib.import_module(f"app.{domain}.{module}")
 
 
+def enabled_domain_modules(settings: Settings, module: str) -> dict[str, ModuleType]:
+    """app.<domain>.<module> of every enabled domain that has one, by domain name."""
+    found = {}
+    for domain in enabled_domains(settings):
+        loaded = domain_module(domain, module)
+        if loaded is not None:
+            found[domain] = loaded
+    return found
+
+
 def domain_constraint_errors(domains: list[str]) -> dict[tuple[str, str], ConstraintAnswer]:
     """Each domain's CONSTRAINT_ERRORS (app/<domain>/errors.py), keyed by (schema, constraint): schema = domain."""
     found: dict[tuple[str, str], ConstraintAnswer] = {}

@@ -14,7 +14,7 @@ from typing import Protocol, cast
 
 import asyncpg
 
-from app.domains import domain_module, enabled_domains
+from app.domains import enabled_domain_modules
 from app.settings import Settings
 
 Progress = Callable[[str, int, int], None]
@@ -44,12 +44,7 @@ class SeedModule(Protocol):
 
 def seed_modules(settings: Settings) -> dict[str, SeedModule]:
     """Every enabled domain that can seed itself, by domain name."""
-    found = {}
-    for domain in enabled_domains(settings):
-        module = domain_module(domain, "seed")
-        if module is not None:
-            found[domain] = cast(SeedModule, module)
-    return found
+    return {domain: cast(SeedModule, module) for domain, module in enabled_domain_modules(settings, "seed").items()}
 
 
 def print_progress(domain: str) -> Progress:

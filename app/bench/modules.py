@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Protocol, cast
 import asyncpg
 
 from app.bench.cases import Case
-from app.domains import domain_module, enabled_domains
+from app.domains import enabled_domain_modules
 from app.settings import Settings
 
 if TYPE_CHECKING:
@@ -32,9 +32,4 @@ class BenchModule(Protocol):
 
 def bench_modules(settings: Settings) -> dict[str, BenchModule]:
     """Every enabled domain that has a bench module, by domain name."""
-    found = {}
-    for domain in enabled_domains(settings):
-        module = domain_module(domain, "bench")
-        if module is not None:
-            found[domain] = cast(BenchModule, module)
-    return found
+    return {domain: cast(BenchModule, module) for domain, module in enabled_domain_modules(settings, "bench").items()}

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from app.database import Connection
-from app.errors import NotFound, Unprocessable, declare
+from app.errors import ConstraintError, NotFound, Unprocessable, declare
 from app.pagination import Cursor, PageSize, decode_cursor, linked_page
 from app.params import id_path
 
@@ -66,6 +66,13 @@ GetById = Callable[[Connection, int], Awaitable[Row | None]]
 def a(noun: str) -> str:
     """`a category`, `an author`: the noun with its indefinite article."""
     return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+
+
+def name_taken(noun: str) -> ConstraintError:
+    """A domain's answer (app/<domain>/errors.py) to its unique name of `noun`s being taken: 409."""
+    return ConstraintError(
+        status=409, message=f"name: {a(noun)} with this name already exists (names are compared in any case)"
+    )
 
 
 def _named(rows: Sequence[Row]) -> list[Named]:

@@ -4,15 +4,12 @@ The handlers check category and ingredient ids first and answer with every unkno
 are the answers for what only the database sees under concurrent requests.
 """
 
-from app.errors import ConstraintAnswer, ConstraintError, ForeignKeyError
+from app.errors import ConstraintAnswer, ForeignKeyError
+from app.names import name_taken
 
 CONSTRAINT_ERRORS: dict[str, ConstraintAnswer] = {
-    "categories_name_key_unique": ConstraintError(
-        status=409, message="name: a category with this name already exists (names are compared in any case)"
-    ),
-    "ingredients_name_key_unique": ConstraintError(
-        status=409, message="name: an ingredient with this name already exists (names are compared in any case)"
-    ),
+    "categories_name_key_unique": name_taken("category"),
+    "ingredients_name_key_unique": name_taken("ingredient"),
     "recipes_category_id_fkey": ForeignKeyError(
         missing="category_id: category {value} does not exist",
         in_use="category {value} is in use by recipes; move or delete them first",

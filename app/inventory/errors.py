@@ -5,6 +5,7 @@ stock); the checks are the second line of defence, for a change that races past 
 """
 
 from app.errors import ConstraintAnswer, ConstraintError, ForeignKeyError
+from app.names import name_taken
 
 NOT_ENOUGH_STOCK = "products_quantity_nonnegative"
 SKU_TAKEN = "products_sku_key_unique"
@@ -17,9 +18,7 @@ CONSTRAINT_ERRORS: dict[str, ConstraintAnswer] = {
         status=409, message="not enough stock: quantity cannot go below 0"
     ),
     SKU_TAKEN: ConstraintError(status=409, message="sku: a product with this SKU already exists (any case)"),
-    CATEGORY_NAME_TAKEN: ConstraintError(
-        status=409, message="name: a category with this name already exists (names are compared in any case)"
-    ),
+    CATEGORY_NAME_TAKEN: name_taken("category"),
     IDEMPOTENCY_KEY_TAKEN: ConstraintError(
         status=409, message="a stock change with this Idempotency-Key is being applied; retry to get its result"
     ),

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.retry import rerun
 from app.validation import malformed_json_detail, unparsed_body
 
 log = logging.getLogger(__name__)
@@ -185,6 +186,9 @@ def _database_error_answer(exc: asyncpg.PostgresError, domain_answers: Constrain
         return _error(503, "the database query took too long and was cancelled; retry later")
     if isinstance(exc, (asyncpg.TransactionRollbackError, asyncpg.LockNotAvailableError)):
         return _error(503, "the database could not finish this change because of concurrent ones; retry")
+    if isinstance(exc, asyncpg.InvalidCachedStatementError):  # run twice already (app/retry.py), or after a write
+        log.warning("a schema change invalidated a statement of this request: %s", exc)
+        return _error(503, "the database schema changed while this request ran; retry")
     if isinstance(exc, DATABASE_UNAVAILABLE):
         log.warning("database unavailable: %s", exc)
         return _error(503, UNAVAILABLE_DETAIL)
@@ -208,7 +212,8 @@ def install_error_handlers(app: FastAPI, domain_answers: ConstraintErrors | None
         return _error(exc.status_code, exc.detail, constraint=exc.constraint)
 
     @app.exception_handler(asyncpg.PostgresError)
-    async def database_error(_: Request, exc: asyncpg.PostgresError) -> JSONResponse:
+    async def database_error(request: Request, exc: asyncpg.PostgresError) -> JSONResponse:
+        rerun(request.scope, exc)  # a stale statement, serialization failure or deadlock: the request again
         return _database_error_answer(exc, answers)
 
     @app.exception_handler(asyncpg.InterfaceError)
@@ -226,7 +231,8 @@ def install_error_handlers(app: FastAPI, domain_answers: ConstraintErrors | None
         return _error(503, UNAVAILABLE_DETAIL)
 
     @app.exception_handler(asyncpg.InternalClientError)
-    async def broken_connection(_: Request, exc: asyncpg.InternalClientError) -> JSONResponse:
+    async def broken_connection(request: Request, exc: asyncpg.InternalClientError) -> JSONResponse:
+        rerun(request.scope, exc)  # OutdatedSchemaCacheError: a type changed under asyncpg's cache
         # Seen when the server went away in the middle of an operation; the pool drops that connection.
         log.warning("database connection broken: %s", exc)
         return _error(503, UNAVAILABLE_DETAIL)

@@ -19,7 +19,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import health, logs, metrics, openapi, tracing
+from app import health, logs, metrics, openapi, schema_changes, tracing
 from app.access import api as access_api
 from app.access.guard import AUTH_RESPONSES, Access, domain_guard
 from app.access.openapi import declare_scopes
@@ -30,6 +30,7 @@ from app.errors import install_error_handlers, request_id
 from app.methods import MethodSemantics, method_not_allowed
 from app.metrics import RequestTiming, request_timing
 from app.queries import check_all
+from app.retry import UnitOfWorkRetry
 from app.routing import ConnectionRouting
 from app.settings import DomainSettings, Settings, get_settings
 from app.strict_query import reject_unknown_query
@@ -174,6 +175,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     servers = app.state.servers = await open_servers(url, settings)
     app.state.pool = servers.primary.pool  # writes and background work (app/background.py) run on the primary
     servers.start()
+    listener = schema_changes.SchemaListener(url, lambda: [pool for _, pool in servers.pools()], settings.connect_timeout)
+    listener.start()  # `catalog migrate` announces each change: the pools drop their prepared statements
     refreshing = None
     if settings.metrics:
         for name, pool in servers.pools():
@@ -189,6 +192,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                 metrics.untrack_pool(name)
             metrics.process_exit()
         tracing.flush()
+        await listener.stop()
         await servers.stop()
         for _, pool in servers.pools():
             await pool.close()
@@ -214,6 +218,7 @@ def create_app(settings: Settings | None = None, *domain_settings: DomainSetting
     install_error_handlers(app, domain_constraint_errors(domains))
     app.add_exception_handler(405, method_not_allowed)
     app.add_middleware(ConnectionRouting)  # innermost: the request's connections, its Consistency-Token
+    app.add_middleware(UnitOfWorkRetry)  # a request met a stale statement or a serialization failure: once more
     app.add_middleware(MethodSemantics)
     templates: dict[int, str] = {}
     app.add_middleware(

@@ -9,6 +9,9 @@ one statement (`create index concurrently`, `drop index concurrently`, `reindex 
 concurrently`, `alter type ... add value`), runs outside a transaction under the same lock,
 and is recorded only after it succeeded. An INVALID index left by a failed concurrent build
 is reported, dropped and the file retried on the next migrate.
+
+After each file, running apps are told (a NOTIFY, app/schema_changes.py) so they drop statements
+prepared against the schema before it.
 """
 
 import hashlib
@@ -20,6 +23,7 @@ from pathlib import Path
 
 import asyncpg
 
+from app import schema_changes
 from app.core import sql as core_sql
 
 MIGRATION_NAME = re.compile(r"^\d{4}_[a-z0-9_]+\.sql$")
@@ -262,6 +266,7 @@ async def migrate(conn: asyncpg.Connection, schema_dir: Path, say: Callable[[str
                 await _apply_online(conn, file, online[file.filename], report)
             else:
                 await _apply_in_transaction(conn, file)
+            await schema_changes.announce(conn, file.filename)  # running apps drop stale statements
             done.append(file.filename)
         return done
     finally:

@@ -29,6 +29,7 @@ from app.errors import DATABASE_UNAVAILABLE, UNAVAILABLE_DETAIL, ServiceUnavaila
 from app.metrics import waiting_for
 from app.readonly import is_read_only, mark_writing
 from app.replicas import Server, Servers
+from app.retry import COMMITTED_KEY
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,11 @@ class Route:
         """The primary's WAL position after this request's writes (0: it wrote nothing)."""
         self.main = RoutedConnection(self)
 
+    def wrote(self) -> None:
+        """A write of this request committed: note it in the scope (app/retry.py runs it again only before one)."""
+        if self.scope is not None:
+            self.scope[COMMITTED_KEY] = True
+
     def committed(self, position: int) -> None:
         if position > self.position:
             self.position = position
@@ -109,7 +115,7 @@ class RoutedConnection:
     """The connection a handler is given: `fetch`, `fetchrow`, `fetchval`, `execute` and `transaction`
     of asyncpg's, each statement sent to the primary or a replica as the module docstring says."""
 
-    __slots__ = ("_route", "_primary", "_replica", "_replica_server", "_replica_reads", "_wrote", "_tagged")
+    __slots__ = ("_route", "_primary", "_replica", "_replica_server", "_replica_reads", "_wrote", "_tagged", "_depth")
 
     def __init__(self, route: Route) -> None:
         self._route = route
@@ -119,6 +125,7 @@ class RoutedConnection:
         self._replica_reads = route.replica_reads
         self._wrote = False
         self._tagged = False
+        self._depth = 0  # transactions open on the primary connection
 
     async def fetch(self, query: str, *args: object, timeout: float | None = None) -> list[asyncpg.Record]:
         if self._replica_reads and is_read_only(query):
@@ -128,7 +135,9 @@ class RoutedConnection:
                     return await replica.fetch(query, *args, timeout=timeout)
                 except (*REPLICA_FAILURES, *RECOVERY_CONFLICTS, asyncpg.ReadOnlySQLTransactionError) as exc:
                     await self._replica_failed(query, exc)
-        return await (await self._on_primary(query)).fetch(query, *args, timeout=timeout)
+        result = await (await self._on_primary(query)).fetch(query, *args, timeout=timeout)
+        self._ran(query)
+        return result
 
     async def fetchrow(self, query: str, *args: object, timeout: float | None = None) -> asyncpg.Record | None:
         if self._replica_reads and is_read_only(query):
@@ -138,7 +147,9 @@ class RoutedConnection:
                     return await replica.fetchrow(query, *args, timeout=timeout)
                 except (*REPLICA_FAILURES, *RECOVERY_CONFLICTS, asyncpg.ReadOnlySQLTransactionError) as exc:
                     await self._replica_failed(query, exc)
-        return await (await self._on_primary(query)).fetchrow(query, *args, timeout=timeout)
+        result = await (await self._on_primary(query)).fetchrow(query, *args, timeout=timeout)
+        self._ran(query)
+        return result
 
     async def fetchval(self, query: str, *args: object, column: int = 0, timeout: float | None = None) -> object:
         if self._replica_reads and is_read_only(query):
@@ -148,7 +159,9 @@ class RoutedConnection:
                     return await replica.fetchval(query, *args, column=column, timeout=timeout)
                 except (*REPLICA_FAILURES, *RECOVERY_CONFLICTS, asyncpg.ReadOnlySQLTransactionError) as exc:
                     await self._replica_failed(query, exc)
-        return await (await self._on_primary(query)).fetchval(query, *args, column=column, timeout=timeout)
+        result = await (await self._on_primary(query)).fetchval(query, *args, column=column, timeout=timeout)
+        self._ran(query)
+        return result
 
     async def execute(self, query: str, *args: object, timeout: float | None = None) -> str:
         if self._replica_reads and is_read_only(query):
@@ -158,7 +171,9 @@ class RoutedConnection:
                     return await replica.execute(query, *args, timeout=timeout)
                 except (*REPLICA_FAILURES, *RECOVERY_CONFLICTS, asyncpg.ReadOnlySQLTransactionError) as exc:
                     await self._replica_failed(query, exc)
-        return await (await self._on_primary(query)).execute(query, *args, timeout=timeout)
+        result = await (await self._on_primary(query)).execute(query, *args, timeout=timeout)
+        self._ran(query)
+        return result
 
     @asynccontextmanager
     async def transaction(
@@ -166,8 +181,19 @@ class RoutedConnection:
     ) -> AsyncIterator[None]:
         """A transaction on the primary (asyncpg's `Connection.transaction`); nested ones are savepoints."""
         conn = await self._on_primary(None)
-        async with conn.transaction(isolation=isolation, readonly=readonly, deferrable=deferrable):  # type: ignore[arg-type]
-            yield
+        self._depth += 1
+        try:
+            async with conn.transaction(isolation=isolation, readonly=readonly, deferrable=deferrable):  # type: ignore[arg-type]
+                yield
+        finally:
+            self._depth -= 1
+        if not readonly and not self._depth:
+            self._route.wrote()
+
+    def _ran(self, query: str) -> None:
+        """After a statement succeeded on the primary: one that can write, outside a transaction, committed."""
+        if not self._depth and not is_read_only(query):
+            self._route.wrote()
 
     async def release(self) -> None:
         """Give the connections back; after a write, first read the primary's WAL position (the token)."""

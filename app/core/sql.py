@@ -569,6 +569,17 @@ async def grant_statements(conn: Connection, *, role_name: str) -> list[GrantSta
     return cast(list[GrantStatementsRow], [dict(r) for r in await conn.fetch(_GRANT_STATEMENTS.sql, role_name)])
 
 
+# --- queries/core/schema_changes.sql -----------------------------------------------------------------
+
+
+_ANNOUNCE_SCHEMA_CHANGE = Statement("core", "announce_schema_change", ("channel", "payload"))
+
+
+async def announce_schema_change(conn: Connection, *, channel: str, payload: str) -> int:
+    """Sends a notification on the channel, delivered when the statement's transaction commits (at once outside one)."""
+    return affected_rows(await conn.execute(_ANNOUNCE_SCHEMA_CHANGE.sql, channel, payload))
+
+
 # --- queries/core/schema_lint.sql --------------------------------------------------------------------
 
 

@@ -16,12 +16,13 @@ pool as it raises; app/schema_changes.py drops them before the next request when
 says so.
 """
 
+import asyncio
 import logging
+import random
 from collections.abc import MutableMapping
 
 import asyncpg
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_random
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +80,10 @@ class _Replay:
         return receive
 
 
-def _log_rerun(state: RetryCallState) -> None:
-    failed = state.outcome.exception() if state.outcome is not None else None
-    log.info("running the request again: %s", failed.__cause__ if failed is not None else "retryable error")
-
-
 class UnitOfWorkRetry:
     """Pure ASGI middleware: a request whose error handler raised RetryUnitOfWork runs once more, whole,
-    with the same body (see the module docstring); one whose answer started is never run again."""
+    with the same body, after a pause of up to PAUSE_SECONDS (see the module docstring); one whose answer
+    started is never run again."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -104,16 +101,14 @@ class UnitOfWorkRetry:
                 started = True
             await send(message)
 
-        runs = AsyncRetrying(
-            stop=stop_after_attempt(ATTEMPTS),
-            retry=retry_if_exception_type(RetryUnitOfWork),
-            wait=wait_random(0, PAUSE_SECONDS),
-            before_sleep=_log_rerun,
-            reraise=True,
-        )
-        async for attempt in runs:
-            with attempt:
-                if started:  # cannot happen (handlers run before the answer starts); never send twice
-                    raise RuntimeError("a request whose answer had started was to run again")
-                scope[ATTEMPT_KEY] = attempt.retry_state.attempt_number
-                await self.app(scope, replay.receive(), noted_send)
+        # One rerun, not a loop: no retry library on every request's path (its cost: docs/reliability.md).
+        scope[ATTEMPT_KEY] = 1
+        try:
+            await self.app(scope, replay.receive(), noted_send)
+        except RetryUnitOfWork as exc:
+            if started:  # cannot happen (handlers run before the answer starts); never answer twice
+                raise
+            log.info("running the request again: %r", exc.__cause__)
+            await asyncio.sleep(random.uniform(0, PAUSE_SECONDS))
+            scope[ATTEMPT_KEY] = ATTEMPTS
+            await self.app(scope, replay.receive(), noted_send)

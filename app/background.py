@@ -119,7 +119,9 @@ class BatchWriter(Generic[Item]):
                 # The batch itself is bad: retrying cannot help. Write the good items one by one.
                 await self._write_one_by_one(batch)
                 return
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
+            # A schema change (a stale statement, OutdatedSchemaCacheError) or a deadlock: the batch's
+            # one statement is whole or nothing, so it is sent again, like after an outage.
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, TimeoutError) as exc:
                 delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)]
                 attempt += 1
                 log.warning("%s: writing %d items failed (%s); retrying in %gs", self.name, len(batch), exc, delay)

@@ -121,7 +121,13 @@ class BatchWriter(Generic[Item]):
                 return
             # A schema change (a stale statement, OutdatedSchemaCacheError) or a deadlock: the batch's
             # one statement is whole or nothing, so it is sent again, like after an outage.
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, TimeoutError) as exc:
+            except (
+                OSError,
+                asyncpg.PostgresError,
+                asyncpg.InterfaceError,
+                asyncpg.InternalClientError,
+                TimeoutError,
+            ) as exc:
                 delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)]
                 attempt += 1
                 log.warning("%s: writing %d items failed (%s); retrying in %gs", self.name, len(batch), exc, delay)

@@ -175,7 +175,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     servers = app.state.servers = await open_servers(url, settings)
     app.state.pool = servers.primary.pool  # writes and background work (app/background.py) run on the primary
     servers.start()
-    listener = schema_changes.SchemaListener(url, lambda: [pool for _, pool in servers.pools()], settings.connect_timeout)
+    listener = schema_changes.SchemaListener(
+        url, lambda: [pool for _, pool in servers.pools()], settings.connect_timeout
+    )
     listener.start()  # `catalog migrate` announces each change: the pools drop their prepared statements
     refreshing = None
     if settings.metrics:

@@ -124,7 +124,9 @@ async def test_serialization_failures_run_the_whole_transaction_again(served: st
         acknowledged = sum(
             body["by"]
             for (path, body), answer in zip(requests, answers, strict=True)
-            if body is not None and path.endswith(f"/{counter_id}") and answer.status_code == 200
+            if body is not None
+            and path.endswith(f"/{counter_id}")
+            and answer.status_code == 200
             and isinstance(body["by"], int)
         )
         assert stored[counter_id] == acknowledged, f"counter {counter_id}: acknowledged vs stored"

@@ -118,7 +118,9 @@ def migrate(database_url: str, schema_dir: Path) -> str:
     return done.stdout + done.stderr
 
 
-async def client(http: httpx.AsyncClient, number: int, traffic: Traffic, ids: dict[str, list[int]], stop: asyncio.Event) -> None:
+async def client(
+    http: httpx.AsyncClient, number: int, traffic: Traffic, ids: dict[str, list[int]], stop: asyncio.Event
+) -> None:
     for n in itertools.count(number * 100_000):
         if stop.is_set():
             return
@@ -138,12 +140,20 @@ async def client(http: httpx.AsyncClient, number: int, traffic: Traffic, ids: di
             body = {"title": f"Migrated {n}", "author": "Online Author", "published_year": 2020, "price": "9.50"}
             response = await http.post("/bookstore/books", json=body)
         elif kind == "new product":
-            body = {"name": f"Migrated {n}", "sku": f"MIG-{n}", "quantity": 1, "price": "2.00",
-                    "category_id": ids["product categories"][0]}
+            body = {
+                "name": f"Migrated {n}",
+                "sku": f"MIG-{n}",
+                "quantity": 1,
+                "price": "2.00",
+                "category_id": ids["product categories"][0],
+            }
             response = await http.post("/inventory/products", json=body)
         else:
-            body = {"title": f"Migrated {n}", "category_id": ids["recipe categories"][0],
-                    "ingredients": [{"name": "salt"}]}
+            body = {
+                "title": f"Migrated {n}",
+                "category_id": ids["recipe categories"][0],
+                "ingredients": [{"name": "salt"}],
+            }
             response = await http.post("/cookbook/recipes", json=body)
         traffic.total += 1
         traffic.answered[f"{kind} {response.status_code}"] += 1

@@ -1,7 +1,8 @@
 """Schema lints: what a DBA checks when reviewing the schema as a whole (`catalog lint-schema`).
 
-The lints read pg_catalog on a database migrated from schema/ (queries/core/schema_lint.sql).
-Each finding names the object and the fix. An accepted exception is a comment in the migration,
+The lints read pg_catalog on a database migrated from schema/ (queries/core/schema_lint.sql) and
+check what squawk, reading one migration at a time, cannot (serial, varchar, char and timestamp
+columns are squawk's rules). Each finding names the object and the fix. An accepted exception is a comment in the migration,
 next to the object, with its reason:
 
     -- schema-lint: allow narrow-primary-key shop.countries.id: about 250 rows, never grows
@@ -33,9 +34,6 @@ RULES = {
     "redundant-index": "an index whose key is a prefix of another's: every write pays for it, no read needs it",
     "no-primary-key": "a table without a primary key: rows cannot be addressed, logical replication cannot update",
     "narrow-primary-key": "an integer or smallint primary key: a growing table runs out of ids",
-    "serial-primary-key": "a serial primary key: its sequence is a separate object with its own permissions",
-    "timestamp-without-time-zone": "a timestamp without time zone: the same instant reads differently per session",
-    "varchar": "a varchar(n) or char(n): the length is a type change to alter, a check constraint is not",
     "nullable-foreign-key": "a nullable foreign-key column: is a row without a parent really meaningful?",
     "sequence-near-limit": "a sequence past half its range",
 }
@@ -107,30 +105,14 @@ async def findings(conn: asyncpg.Connection) -> list[Finding]:
             )
         )
     for key in await core_sql.lint_narrow_primary_keys(conn):
-        if key["is_narrow"]:
-            found.append(
-                Finding(
-                    "narrow-primary-key",
-                    key["object_name"],
-                    f"primary key of type {key['column_type']} (at most 2,147,483,647 ids, 32,767 for smallint)",
-                    "use bigint (changing it later rewrites the table and every referencing one)",
-                )
+        found.append(
+            Finding(
+                "narrow-primary-key",
+                key["object_name"],
+                f"primary key of type {key['column_type']} (at most 2,147,483,647 ids, 32,767 for smallint)",
+                "use bigint (changing it later rewrites the table and every referencing one)",
             )
-        if key["is_serial"]:
-            found.append(
-                Finding(
-                    "serial-primary-key",
-                    key["object_name"],
-                    "filled by a serial sequence",
-                    "use `bigint generated always as identity`",
-                )
-            )
-    for column in await core_sql.lint_column_types(conn):
-        if column["rule"] == "varchar":
-            fix = "use text with `check (char_length(column) <= n)`"
-        else:
-            fix = "use timestamptz"
-        found.append(Finding(column["rule"], column["object_name"], f"column of type {column['column_type']}", fix))
+        )
     for nullable in await core_sql.lint_nullable_foreign_keys(conn):
         found.append(
             Finding(

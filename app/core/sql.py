@@ -643,32 +643,14 @@ class LintNarrowPrimaryKeysRow(TypedDict):
 
     object_name: str
     column_type: str
-    is_narrow: bool
-    is_serial: bool
 
 
 _LINT_NARROW_PRIMARY_KEYS = Statement("core", "lint_narrow_primary_keys", ())
 
 
 async def lint_narrow_primary_keys(conn: Connection) -> list[LintNarrowPrimaryKeysRow]:
-    """Returns primary-key columns of type integer or smallint, and those filled by a serial sequence."""
+    """Returns primary-key columns of type integer or smallint."""
     return cast(list[LintNarrowPrimaryKeysRow], [dict(r) for r in await conn.fetch(_LINT_NARROW_PRIMARY_KEYS.sql)])
-
-
-class LintColumnTypesRow(TypedDict):
-    """A row, as lint_column_types returns it."""
-
-    object_name: str
-    column_type: str
-    rule: str
-
-
-_LINT_COLUMN_TYPES = Statement("core", "lint_column_types", ())
-
-
-async def lint_column_types(conn: Connection) -> list[LintColumnTypesRow]:
-    """Returns table columns of type timestamp without time zone or varchar(n) / char(n)."""
-    return cast(list[LintColumnTypesRow], [dict(r) for r in await conn.fetch(_LINT_COLUMN_TYPES.sql)])
 
 
 class LintNullableForeignKeysRow(TypedDict):

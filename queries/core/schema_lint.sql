@@ -107,15 +107,11 @@ where
 order by object_name;
 
 -- name: lint_narrow_primary_keys()
--- Returns primary-key columns of type integer or smallint, and those filled by a serial sequence.
--- not null: object_name, column_type, is_narrow, is_serial
+-- Returns primary-key columns of type integer or smallint.
+-- not null: object_name, column_type
 select
     ns.nspname || '.' || tbl.relname || '.' || att.attname as object_name,
-    pg_catalog.format_type(att.atttypid, att.atttypmod) as column_type,
-    att.atttypid in ('int2'::regtype, 'int4'::regtype) as is_narrow,
-    att.attidentity = '' and pg_catalog.pg_get_serial_sequence(
-        quote_ident(ns.nspname) || '.' || quote_ident(tbl.relname), att.attname
-    ) is not null as is_serial
+    pg_catalog.format_type(att.atttypid, att.atttypmod) as column_type
 from pg_catalog.pg_constraint as con
 inner join pg_catalog.pg_class as tbl on con.conrelid = tbl.oid
 inner join pg_catalog.pg_namespace as ns on tbl.relnamespace = ns.oid
@@ -123,39 +119,7 @@ inner join pg_catalog.pg_attribute as att on con.conrelid = att.attrelid and att
 where
     con.contype = 'p'
     and ns.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
-    and (
-        att.atttypid in ('int2'::regtype, 'int4'::regtype)
-        or (
-            att.attidentity = ''
-            and pg_catalog.pg_get_serial_sequence(
-                quote_ident(ns.nspname) || '.' || quote_ident(tbl.relname), att.attname
-            ) is not null
-        )
-    )
-order by object_name;
-
--- name: lint_column_types()
--- Returns table columns of type timestamp without time zone or varchar(n) / char(n).
--- not null: object_name, column_type, rule
-select
-    ns.nspname || '.' || tbl.relname || '.' || att.attname as object_name,
-    pg_catalog.format_type(att.atttypid, att.atttypmod) as column_type,
-    case
-        when att.atttypid = 'timestamp'::regtype then 'timestamp-without-time-zone'
-        else 'varchar'
-    end as rule
-from pg_catalog.pg_attribute as att
-inner join pg_catalog.pg_class as tbl on att.attrelid = tbl.oid
-inner join pg_catalog.pg_namespace as ns on tbl.relnamespace = ns.oid
-where
-    tbl.relkind in ('r', 'p')
-    and att.attnum > 0
-    and not att.attisdropped
-    and ns.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
-    and (
-        att.atttypid = 'timestamp'::regtype
-        or (att.atttypid in ('varchar'::regtype, 'bpchar'::regtype) and att.atttypmod > 0)
-    )
+    and att.atttypid in ('int2'::regtype, 'int4'::regtype)
 order by object_name;
 
 -- name: lint_nullable_foreign_keys()

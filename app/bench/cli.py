@@ -8,11 +8,14 @@ order alternating between rounds), and reports the medians.
 import argparse
 import asyncio
 import sys
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
 
-from app.bench import cases, credential, data, replica, report, wrk
+from app.bench import cases, credential, data, features, peer, replica, report, wrk
 from app.bench.modules import BenchModule, bench_modules
+from app.bench.rounds import Server, measure
 from app.bench.servers import serving
-from app.settings import ROOT, get_settings
+from app.settings import ROOT, Settings, get_settings
 
 SIZES = (10_000, 100_000, 1_000_000)
 
@@ -44,33 +47,19 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="also each read case on the app with an API key against without one (the cost of checking a key)",
     )
+    parser.add_argument(
+        "--features",
+        action="store_true",
+        help="also every case with access control (a key per request), metrics and a replica on against all off",
+    )
+    parser.add_argument(
+        "--peer",
+        type=Path,
+        metavar="DIR",
+        help="also the bookstore searches on the old service checked out in DIR, interleaved with ours (app/bench/peer.py)",
+    )
+    parser.add_argument("--no-ceilings", action="store_true", help="skip the comparison with the two ceilings")
     return parser.parse_args(argv)
-
-
-def measure(
-    rows: list[report.Row],
-    app_url: str,
-    ceiling_url: str,
-    seconds: float,
-    rounds: int,
-    connections: int,
-    against: str = "ceiling",
-) -> None:
-    for row in rows:  # warm-up: caches of PostgreSQL and both processes
-        wrk.run(app_url, row.case, 1, connections)
-        wrk.run(ceiling_url, row.case, 1, connections)
-    for round_number in range(rounds):
-        for row in rows:
-            order = [("app", app_url), (against, ceiling_url)]
-            for which, url in order if round_number % 2 == 0 else reversed(order):
-                result = wrk.run(url, row.case, seconds, connections)
-                (row.app if which == "app" else row.ceiling).append(result)
-                print(
-                    f"  round {round_number + 1}/{rounds} {which:11} {row.case.domain}: {row.case.name}: "
-                    f"{result.requests_per_second:,.0f} req/s, p50 {result.p50_ms:.2f} ms"
-                    + (f", {result.errors} errors" if result.errors else ""),
-                    flush=True,
-                )
 
 
 def by_size(
@@ -94,6 +83,31 @@ def by_size(
             }
         print(f"  size {size:,}: " + ", ".join(f"{k} {v:.2f} ms" for k, v in found[f"{size:,}"].items()), flush=True)
     return found
+
+
+def measure_features(
+    settings: Settings, url: str, chosen: list[cases.Case], seconds: float, rounds: int, connections: int
+) -> report.Section:
+    """Every case on the app with access control (a key on every request), metrics and one replica on,
+    against the app with them off (app/bench/features.py)."""
+    logs = ROOT / "reports" / "bench-logs" / "features"
+    rows = [report.Row(case) for case in chosen]
+    with features.api_key(url, chosen) as key, features.replica(settings, url) as replica_url:
+        setups = features.environments(replica_url)
+        with (
+            serving("app", url, logs, setups[features.ON]) as on_url,
+            serving("app", url, logs, setups[features.OFF]) as off_url,
+        ):
+            servers = [Server(features.ON, on_url, {"Authorization": f"Bearer {key}"}), Server(features.OFF, off_url)]
+            measure(rows, servers, seconds, rounds, connections)
+    note = (
+        "all on: AUTH_READS=true with an API key (`catalog keys create`) on every request, METRICS=on, "
+        "DATABASE_REPLICA_URLS = a streaming replica of the benchmark server; all off: AUTH_MODE=open, "
+        "METRICS=off, no replica. Query names are in every statement's text in both (no switch)."
+    )
+    return report.Section(
+        "Features: everything on against everything off (target: within 5%)", rows, [features.ON, features.OFF], note
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,16 +140,31 @@ def main(argv: list[str] | None = None) -> int:
     rows = [report.Row(case) for case in chosen]
     logs = ROOT / "reports" / "bench-logs"
     print(f"bench: {len(rows)} cases, {rounds} round(s) of {seconds:g} s, {args.connections} connections", flush=True)
+    second: AbstractContextManager[str]
+    third: AbstractContextManager[str]
     if args.against == "ceiling":
-        second, against = serving("ceiling", url, logs), "ceiling"
+        second = serving("ceiling", url, logs)
+        third = serving("ceiling", url, logs, {"CEILING_JSON": "postgres"})
+        labels = ["app", "ceiling", "pg-json ceiling"]
+        title = "The app against two ceilings: rows serialised in Python (ceiling), JSON built by PostgreSQL (pg-json ceiling)"
     else:
-        second, against = serving("app", url, logs, {"METRICS": "off"}), "METRICS=off"
-    with serving("app", url, logs) as app_url, second as ceiling_url:
-        measure(rows, app_url, ceiling_url, seconds, rounds, args.connections, against)
-        if args.credential:
-            asyncio.run(credential.measure(url, app_url, chosen, seconds, rounds, args.connections))
+        second, third = serving("app", url, logs, {"METRICS": "off"}), nullcontext("")
+        labels = ["app", "METRICS=off"]
+        title = "The app against the app with METRICS=off"
+    sections: list[report.Section] = []
+    if not args.no_ceilings:
+        with serving("app", url, logs) as app_url, second as second_url, third as third_url:
+            servers = [Server(label, u) for label, u in zip(labels, [app_url, second_url, third_url])]
+            measure(rows, servers, seconds, rounds, args.connections)
+            if args.credential:
+                asyncio.run(credential.measure(url, app_url, chosen, seconds, rounds, args.connections))
+        sections.append(report.Section(title, rows, labels))
+    if args.features:
+        sections.append(measure_features(settings, url, chosen, seconds, rounds, args.connections))
+    if args.peer:
+        sections += peer.measure(args.peer, url, seconds, rounds, args.connections)
     sizes = by_size(modules, args.case, seconds, args.connections) if args.sizes else {}
     run_settings: dict[str, object] = {"rounds": rounds, "seconds": seconds, "connections": args.connections}
-    report.write(ROOT / "reports", rows, run_settings, sizes, against)
+    report.write(ROOT / "reports", sections, run_settings, sizes)
     print("bench: wrote reports/bench.md and reports/bench.json")
     return 0

@@ -29,6 +29,11 @@ class BenchModule(Protocol):
         """Handlers doing what the app's endpoints do without a framework, keyed by (method, path);
         background writers they need come from `ceiling.writer` (started and drained with the ceiling)."""
 
+    def postgres_json_routes(self, ceiling: "Ceiling") -> "Routes":
+        """The same handlers for the stricter ceiling: the same statements with the answer's JSON built by
+        PostgreSQL (the app's own where it does so, e.g. books_page_json, else queries/<domain>/ceiling.sql);
+        each returns those bytes, spliced into the answer's object where it has one."""
+
 
 def bench_modules(settings: Settings) -> dict[str, BenchModule]:
     """Every enabled domain that has a bench module, by domain name."""

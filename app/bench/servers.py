@@ -37,20 +37,24 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 60)
 
 @contextmanager
 def serving(kind: str, database_url: str, logs: Path, env_extra: dict[str, str] | None = None) -> Iterator[str]:
-    """Run the app (`catalog serve --no-seed`, with `env_extra` in its environment) or the ceiling on a
-    free port; yield its base URL."""
+    """Run the app (`catalog serve --no-seed`, with `env_extra` in its environment), the ceiling or the old
+    service (kind "peer") on a free port; yield its base URL."""
     port = free_port()
     env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), **(env_extra or {})}
     if kind == "app":
         env["DATABASE_URL"] = database_url
         command = [str(Path(sys.executable).with_name("catalog")), "serve", "--no-seed"]
         probe = "/health"
+    elif kind == "peer":  # the old service (app/bench/peer.py); PEER_DIR in env_extra
+        env["PEER_DATABASE_URL"] = database_url
+        command = [sys.executable, str(ROOT / "app" / "bench" / "peer_server.py")]
+        probe = "/docs"
     else:
         env["BENCH_DATABASE_URL"] = database_url
         command = [sys.executable, "-m", "app.bench.ceiling"]
         probe = "/missing"
     logs.mkdir(parents=True, exist_ok=True)
-    suffix = "".join(f"-{name.lower()}-{value}" for name, value in (env_extra or {}).items())
+    suffix = "".join(f"-{name.lower()}-{Path(value).name[:40]}" for name, value in (env_extra or {}).items())
     with open(logs / f"{kind}{suffix}.log", "wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"

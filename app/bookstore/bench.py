@@ -31,7 +31,7 @@ async def cases(conn: asyncpg.Connection) -> list[Case]:
     ]
 
 
-def ceiling_routes(ceiling: Ceiling) -> Routes:
+def _routes(ceiling: Ceiling, postgres_json: bool) -> Routes:
     search_log = ceiling.writer("bookstore search log", write_search_logs)
 
     async def books(conn: asyncpg.Connection, query: Query, body: bytes) -> Any:
@@ -44,26 +44,54 @@ def ceiling_routes(ceiling: Ceiling) -> Routes:
             author_id = await sql.author_id_by_name(conn, name=author.strip()) or 0
         if category is not None:
             category_id = await sql.category_id_by_name(conn, name=category.strip()) or 0
-        rows: list[Any]
-        if category_id is None:
-            rows = await sql.books_page(
-                conn, author_id=author_id, title_words=q, after_year=None, after_id=None, page_size=page_size + 1
-            )
+        answer: Any
+        if postgres_json:
+            if category_id is None:
+                found = await sql.books_page_json(
+                    conn, author_id=author_id, title_words=q, after_year=None, after_id=None, page_size=page_size
+                )
+            else:
+                found = await sql.books_in_category_page_json(
+                    conn,
+                    category_id=category_id,
+                    author_id=author_id,
+                    title_words=q,
+                    after_year=None,
+                    after_id=None,
+                    page_size=page_size,
+                )
+            assert found is not None  # an aggregate: always one row
+            answer, count = found["body"].encode(), found["items"]
         else:
-            rows = await sql.books_in_category_page(
-                conn,
-                category_id=category_id,
-                author_id=author_id,
-                title_words=q,
-                after_year=None,
-                after_id=None,
-                page_size=page_size + 1,
-            )
-        rows = rows[:page_size]
+            rows: list[Any]
+            if category_id is None:
+                rows = await sql.books_page(
+                    conn, author_id=author_id, title_words=q, after_year=None, after_id=None, page_size=page_size + 1
+                )
+            else:
+                rows = await sql.books_in_category_page(
+                    conn,
+                    category_id=category_id,
+                    author_id=author_id,
+                    title_words=q,
+                    after_year=None,
+                    after_id=None,
+                    page_size=page_size + 1,
+                )
+            answer = rows[:page_size]
+            count = len(answer)
         given = {"author": author, "author_id": author_id, "category": category, "category_id": category_id, "q": q}
         filters = {k: v for k, v in given.items() if v is not None}
         elapsed_ms = (time.perf_counter() - started) * 1000
-        search_log.add(SearchLogEntry(filters, len(rows), elapsed_ms, datetime.now(UTC)))
-        return rows
+        search_log.add(SearchLogEntry(filters, count, elapsed_ms, datetime.now(UTC)))
+        return answer
 
     return {("GET", "/bookstore/books"): books}
+
+
+def ceiling_routes(ceiling: Ceiling) -> Routes:
+    return _routes(ceiling, postgres_json=False)
+
+
+def postgres_json_routes(ceiling: Ceiling) -> Routes:
+    return _routes(ceiling, postgres_json=True)

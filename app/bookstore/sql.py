@@ -183,6 +183,66 @@ async def books_in_category_page(
     )
 
 
+class BooksPageJsonRow(TypedDict):
+    """A row, as books_page_json, books_in_category_page_json return it."""
+
+    body: str
+    items: int
+    next_year: int | None
+    next_id: int | None
+
+
+_BOOKS_PAGE_JSON = Statement(
+    "bookstore", "books_page_json", ("author_id", "title_words", "after_year", "after_id", "page_size")
+)
+
+
+async def books_page_json(
+    conn: Connection,
+    *,
+    author_id: int | None,
+    title_words: str | None,
+    after_year: int | None,
+    after_id: int | None,
+    page_size: int,
+) -> BooksPageJsonRow | None:
+    """Returns books_page's page as the answer's JSON, built here (json_build_object per book, the fields and types
+    of schemas.Book): body, an array of up to page_size books; items, how many; next_year and next_id, the last
+    book's keyset when a next page exists (else null). Fetches page_size + 1 rows. price is written as pydantic
+    writes a float (12.0, never 12), so clients see the same types.
+    """
+    found = await conn.fetchrow(_BOOKS_PAGE_JSON.sql, author_id, title_words, after_year, after_id, page_size)
+    return None if found is None else cast(BooksPageJsonRow, dict(found))
+
+
+_BOOKS_IN_CATEGORY_PAGE_JSON = Statement(
+    "bookstore",
+    "books_in_category_page_json",
+    ("category_id", "author_id", "title_words", "after_year", "after_id", "page_size"),
+)
+
+
+async def books_in_category_page_json(
+    conn: Connection,
+    *,
+    category_id: int,
+    author_id: int | None,
+    title_words: str | None,
+    after_year: int | None,
+    after_id: int | None,
+    page_size: int,
+) -> BooksPageJsonRow | None:
+    """Returns books_in_category_page's page as the answer's JSON, built here (json_build_object per book, the
+    fields and types of schemas.Book): body, an array of up to page_size books; items, how many; next_year and
+    next_id, the last book's keyset when a next page exists (else null). Fetches page_size + 1 rows. price is
+    written as pydantic writes a float (12.0, never 12), so clients see the same types.
+    """
+    found = await conn.fetchrow(
+        _BOOKS_IN_CATEGORY_PAGE_JSON.sql, category_id, author_id, title_words, after_year, after_id, page_size
+    )
+    return None if found is None else cast(BooksPageJsonRow, dict(found))
+
+
 _BOOK_BY_ID = Statement("bookstore", "book_by_id", ("book_id",))
 
 

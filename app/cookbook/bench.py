@@ -38,3 +38,22 @@ def ceiling_routes(ceiling: Ceiling) -> Routes:
         return {"recipes": rows[:size], "next_cursor": None}
 
     return {("GET", "/cookbook/recipes/search"): recipes}
+
+
+def postgres_json_routes(ceiling: Ceiling) -> Routes:
+    async def recipes(conn: asyncpg.Connection, query: Query, body: bytes) -> Any:
+        """GET /cookbook/recipes/search?ingredient_id=... with the page's JSON built by PostgreSQL."""
+        wanted = [int(v) for v in query.get("ingredient_id", [])]
+        frequencies = await sql.ingredient_frequencies(conn, ingredient_ids=wanted)
+        found = await sql.ceiling_recipes_by_ingredient_page(
+            conn,
+            driver_id=frequencies[0]["ingredient_id"],
+            other_ids=[r["ingredient_id"] for r in frequencies[1:]],
+            category_id=None,
+            after_id=None,
+            page_size=integer(query, "page_size") or 20,
+        )
+        assert found is not None  # an aggregate: always one row
+        return b'{"recipes":' + found["body"].encode() + b',"next_cursor":null}'
+
+    return {("GET", "/cookbook/recipes/search"): recipes}

@@ -99,6 +99,37 @@ async def delete_category(conn: Connection, *, category_id: int) -> int | None:
     return cast(int | None, await conn.fetchval(_DELETE_CATEGORY.sql, category_id))
 
 
+# --- queries/cookbook/ceiling.sql --------------------------------------------------------------------
+
+
+class CeilingRecipesByIngredientPageRow(TypedDict):
+    """A row, as ceiling_recipes_by_ingredient_page returns it."""
+
+    body: str
+    more: bool
+
+
+_CEILING_RECIPES_BY_INGREDIENT_PAGE = Statement(
+    "cookbook", "ceiling_recipes_by_ingredient_page", ("driver_id", "category_id", "after_id", "other_ids", "page_size")
+)
+
+
+async def ceiling_recipes_by_ingredient_page(
+    conn: Connection,
+    *,
+    driver_id: int,
+    other_ids: Sequence[int],
+    category_id: int | None,
+    after_id: int | None,
+    page_size: int,
+) -> CeilingRecipesByIngredientPageRow | None:
+    """Returns recipes_by_ingredient_page's page as one JSON array (body) and whether a next page exists (more)."""
+    found = await conn.fetchrow(
+        _CEILING_RECIPES_BY_INGREDIENT_PAGE.sql, driver_id, category_id, after_id, other_ids, page_size
+    )
+    return None if found is None else cast(CeilingRecipesByIngredientPageRow, dict(found))
+
+
 # --- queries/cookbook/demo.sql -----------------------------------------------------------------------
 
 

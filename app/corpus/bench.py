@@ -41,3 +41,24 @@ def ceiling_routes(ceiling: Ceiling) -> Routes:
         return {"paragraphs": page, "total_count": total, "total_count_relation": relation, "next_cursor": None}
 
     return {("POST", "/corpus/search"): search}
+
+
+def postgres_json_routes(ceiling: Ceiling) -> Routes:
+    async def search(conn: asyncpg.Connection, query: Query, body: bytes) -> Any:
+        """POST /corpus/search with the page's JSON built by PostgreSQL (the app's search_plan.page_json),
+        spliced into the answer's object."""
+        given = json.loads(body)
+        words = list(dict.fromkeys(w.lower() for w in given["words"]))
+        match_all = given.get("operator", "and") == "and"
+        size = given.get("page_size") or 20
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            counts = await sql.word_paragraph_counts(conn, words=words)
+            found = search_plan.outline(words, match_all, counts)
+            page = await search_plan.page_json(conn, found, match_all, None, size)
+            more = page["next_id"] is not None
+            total, relation = await search_plan.total(conn, found, match_all, None if more else page["items"])
+        return (
+            f'{{"paragraphs":{page["body"]},"total_count":{total},"total_count_relation":"{relation}","next_cursor":null}}'
+        ).encode()
+
+    return {("POST", "/corpus/search"): search}

@@ -81,6 +81,18 @@ async def page(
     )
 
 
+async def page_json(
+    conn: Connection, found: Outline, match_all: bool, after_id: int | None, page_size: int
+) -> sql.SearchParagraphsJsonRow:
+    """The same page as `page`, as the answer's JSON built by PostgreSQL (body, items, next_id)."""
+    if found.nothing:
+        return sql.SearchParagraphsJsonRow(body="[]", items=0, next_id=None)
+    run = sql.search_rare_paragraphs_json if rare(found, page_size + 1) else sql.search_paragraphs_json
+    got = await run(conn, words=found.words, match_all=match_all, after_id=after_id, page_size=page_size)
+    assert got is not None  # an aggregate: always one row
+    return got
+
+
 async def total(conn: Connection, found: Outline, match_all: bool, whole: int | None) -> tuple[int, Relation]:
     """total_count and its relation: exact up to MAX_COUNT, else a lower bound ("gte").
 

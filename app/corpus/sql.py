@@ -197,6 +197,47 @@ async def search_rare_paragraphs(
     )
 
 
+class SearchParagraphsJsonRow(TypedDict):
+    """A row, as search_paragraphs_json, search_rare_paragraphs_json return it."""
+
+    body: str
+    items: int
+    next_id: int | None
+
+
+_SEARCH_PARAGRAPHS_JSON = Statement("corpus", "search_paragraphs_json", ("words", "match_all", "after_id", "page_size"))
+
+
+async def search_paragraphs_json(
+    conn: Connection, *, words: Sequence[str], match_all: bool, after_id: int | None, page_size: int
+) -> SearchParagraphsJsonRow | None:
+    """Returns search_paragraphs' page (walking the primary key backwards) as the answer's JSON. The page's JSON is
+    built here (json_build_object per paragraph, the fields and types of schemas.Paragraph; created_at as pydantic
+    writes it: UTC with Z, microseconds only when not zero): body, an array of up to page_size paragraphs; items,
+    how many; next_id, the last one's id when a next page exists (else null). Fetches page_size + 1 rows.
+    """
+    found = await conn.fetchrow(_SEARCH_PARAGRAPHS_JSON.sql, words, match_all, after_id, page_size)
+    return None if found is None else cast(SearchParagraphsJsonRow, dict(found))
+
+
+_SEARCH_RARE_PARAGRAPHS_JSON = Statement(
+    "corpus", "search_rare_paragraphs_json", ("words", "match_all", "after_id", "page_size")
+)
+
+
+async def search_rare_paragraphs_json(
+    conn: Connection, *, words: Sequence[str], match_all: bool, after_id: int | None, page_size: int
+) -> SearchParagraphsJsonRow | None:
+    """Returns search_rare_paragraphs' page (every match from the GIN index, then the newest) as the answer's JSON.
+    The page's JSON is built here (json_build_object per paragraph, the fields and types of schemas.Paragraph;
+    created_at as pydantic writes it: UTC with Z, microseconds only when not zero): body, an array of up to
+    page_size paragraphs; items, how many; next_id, the last one's id when a next page exists (else null). Fetches
+    page_size + 1 rows.
+    """
+    found = await conn.fetchrow(_SEARCH_RARE_PARAGRAPHS_JSON.sql, words, match_all, after_id, page_size)
+    return None if found is None else cast(SearchParagraphsJsonRow, dict(found))
+
+
 _COUNT_SEARCH_MATCHES = Statement("corpus", "count_search_matches", ("words", "match_all", "max_count"))
 
 

@@ -34,3 +34,20 @@ def ceiling_routes(ceiling: Ceiling) -> Routes:
         return rows[:size]
 
     return {("GET", "/inventory/products"): products}
+
+
+def postgres_json_routes(ceiling: Ceiling) -> Routes:
+    async def products(conn: asyncpg.Connection, query: Query, body: bytes) -> Any:
+        """GET /inventory/products with the page's JSON built by PostgreSQL (the app's products_page_json)."""
+        found = await sql.products_page_json(
+            conn,
+            category_id=integer(query, "category_id"),
+            q=one(query, "q"),
+            low_stock=False,
+            after_id=None,
+            page_size=integer(query, "page_size") or 20,
+        )
+        assert found is not None  # an aggregate: always one row
+        return found["body"].encode()
+
+    return {("GET", "/inventory/products"): products}

@@ -9,7 +9,7 @@ from app.database import Connection
 from app.errors import Conflict, NotFound, Unprocessable, declare
 from app.inventory import schemas, sql
 from app.inventory.errors import CATEGORY_NAME_TAKEN, IDEMPOTENCY_KEY_TAKEN, NOT_ENOUGH_STOCK, SKU_TAKEN
-from app.pagination import Cursor, PageSize, decode_cursor, linked_page
+from app.pagination import Cursor, PageSize, decode_cursor, linked_page, set_next_link
 from app.params import FilterId, Id
 
 router = APIRouter()
@@ -37,14 +37,15 @@ IdempotencyKey = Annotated[
 
 async def _product_page(
     request: Request,
-    response: Response,
     conn: Connection,
     category_id: int | None,
     q: str | None,
     low_stock: bool,
     page_size: int,
     cursor: str | None,
-) -> list[schemas.Product]:
+) -> tuple[Response, int]:
+    """The page's answer, its JSON from PostgreSQL (products_page_json: the fields of schemas.Product) sent
+    as is with its next link, and how many products it holds."""
     after = decode_cursor(cursor, (int,))
     text = q.strip() if q is not None else None
     if text is not None and len(text) < SEARCH_MIN_LENGTH:
@@ -52,15 +53,18 @@ async def _product_page(
             f"q: at least {SEARCH_MIN_LENGTH} characters, not counting spaces at either end "
             "(names are searched by trigrams; shorter text would read every product)"
         )
-    found = await sql.products_page(
+    found = await sql.products_page_json(
         conn,
         category_id=category_id,
         q=text,
         low_stock=low_stock,
         after_id=after[0] if after else None,
-        page_size=page_size + 1,
+        page_size=page_size,
     )
-    return [schemas.Product(**r) for r in linked_page(request, response, found, page_size, ("id",))]
+    assert found is not None  # an aggregate: always one row
+    answer = Response(found["body"], media_type="application/json")
+    set_next_link(request, answer, [found["next_id"]] if found["next_id"] is not None else None)
+    return answer, found["items"]
 
 
 @router.get("/health", summary="The inventory service is up (polled by the old clients' start-up script)")
@@ -71,15 +75,15 @@ async def health() -> dict[str, str]:
 @router.get("/products", response_model=list[schemas.Product], summary="List and search products in id order")
 async def list_products(
     request: Request,
-    response: Response,
     conn: Connection,
     category_id: FilterId = None,
     q: Search = None,
     low_stock: LowStock = False,
     page_size: PageSize = 20,
     cursor: Cursor = None,
-) -> list[schemas.Product]:
-    return await _product_page(request, response, conn, category_id, q, low_stock, page_size, cursor)
+) -> Response:
+    answer, _ = await _product_page(request, conn, category_id, q, low_stock, page_size, cursor)
+    return answer
 
 
 @router.get("/products/{product_id}", response_model=schemas.Product, summary="One product")
@@ -268,14 +272,13 @@ async def delete_category(category_id: Id, conn: Connection) -> Response:
 async def list_category_products(
     category_id: Id,
     request: Request,
-    response: Response,
     conn: Connection,
     q: Search = None,
     low_stock: LowStock = False,
     page_size: PageSize = 20,
     cursor: Cursor = None,
-) -> list[schemas.Product]:
-    page = await _product_page(request, response, conn, category_id, q, low_stock, page_size, cursor)
-    if not page and not await sql.category_exists(conn, category_id=category_id):
+) -> Response:
+    answer, items = await _product_page(request, conn, category_id, q, low_stock, page_size, cursor)
+    if not items and not await sql.category_exists(conn, category_id=category_id):
         raise NotFound(f"category {category_id} does not exist")
-    return page
+    return answer

@@ -124,6 +124,38 @@ async def products_page(
     )
 
 
+class ProductsPageJsonRow(TypedDict):
+    """A row, as products_page_json returns it."""
+
+    body: str
+    items: int
+    next_id: int | None
+
+
+_PRODUCTS_PAGE_JSON = Statement(
+    "inventory", "products_page_json", ("category_id", "q", "low_stock", "after_id", "page_size")
+)
+
+
+async def products_page_json(
+    conn: Connection,
+    *,
+    category_id: int | None,
+    q: str | None,
+    low_stock: bool | None,
+    after_id: int | None,
+    page_size: int,
+) -> ProductsPageJsonRow | None:
+    """Returns products_page's page as the answer's JSON, built here (json_build_object per product, the fields and
+    types of schemas.Product): body, an array of up to page_size products; items, how many; next_id, the last
+    product's id when a next page exists (else null). Fetches page_size + 1 rows. price and the timestamps are
+    written as pydantic writes them (12.0, never 12; UTC with Z, microseconds only when not zero), so clients see
+    the same values and types.
+    """
+    found = await conn.fetchrow(_PRODUCTS_PAGE_JSON.sql, category_id, q, low_stock, after_id, page_size)
+    return None if found is None else cast(ProductsPageJsonRow, dict(found))
+
+
 _PRODUCT_BY_ID = Statement("inventory", "product_by_id", ("product_id",))
 
 

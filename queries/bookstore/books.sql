@@ -97,6 +97,147 @@ from page as p
 inner join bookstore.authors as a on p.author_id = a.id
 order by p.published_year desc, p.id desc;
 
+-- name: books_page_json(author_id, title_words, after_year, after_id, page_size)^
+-- Returns books_page's page as the answer's JSON, built here (json_build_object per book, the fields and
+-- types of schemas.Book): body, an array of up to page_size books; items, how many; next_year and
+-- next_id, the last book's keyset when a next page exists (else null). Fetches page_size + 1 rows.
+-- price is written as pydantic writes a float (12.0, never 12), so clients see the same types.
+-- nullable: after_id
+-- not null: body, items
+with page as (
+    select
+        b.id,
+        b.title,
+        b.author_id,
+        b.published_year,
+        b.isbn,
+        b.price
+    from bookstore.books as b
+    where
+        (:author_id::bigint is null or b.author_id = :author_id)
+        and (
+            :title_words::text is null
+            or to_tsvector('simple', b.title) @@ plainto_tsquery('simple', :title_words)
+        )
+        and (
+            :after_year::integer is null
+            or (b.published_year, b.id) < (:after_year, :after_id::bigint)
+        )
+    order by b.published_year desc, b.id desc
+    limit :page_size::integer + 1
+),
+
+books as (
+    select
+        p.published_year,
+        p.id,
+        row_number() over (order by p.published_year desc, p.id desc) as position,
+        json_build_object(
+            'id', p.id,
+            'title', p.title,
+            'author', a.name,
+            'author_id', p.author_id,
+            'published_year', p.published_year,
+            'isbn', p.isbn,
+            'price', case
+                when p.price = trunc(p.price) then (trunc(p.price)::text || '.0')::json
+                else to_json(p.price::float8)
+            end,
+            'categories', array(
+                select c.name
+                from bookstore.book_category as bc
+                inner join bookstore.categories as c on bc.category_id = c.id
+                where bc.book_id = p.id
+                order by c.name_key
+            )
+        ) as book
+    from page as p
+    inner join bookstore.authors as a on p.author_id = a.id
+)
+
+select
+    coalesce(json_agg(bk.book order by bk.position) filter (where bk.position <= :page_size), '[]')::text as body,
+    count(*) filter (where bk.position <= :page_size) as items,
+    case
+        when count(*) > :page_size then max(bk.published_year) filter (where bk.position = :page_size)
+    end as next_year,
+    case
+        when count(*) > :page_size then max(bk.id) filter (where bk.position = :page_size)
+    end as next_id
+from books as bk;
+
+-- name: books_in_category_page_json(category_id, author_id, title_words, after_year, after_id, page_size)^
+-- Returns books_in_category_page's page as the answer's JSON, built here (json_build_object per book, the fields and
+-- types of schemas.Book): body, an array of up to page_size books; items, how many; next_year and
+-- next_id, the last book's keyset when a next page exists (else null). Fetches page_size + 1 rows.
+-- price is written as pydantic writes a float (12.0, never 12), so clients see the same types.
+-- nullable: after_id
+-- not null: body, items
+with page as (
+    select
+        b.id,
+        b.title,
+        b.author_id,
+        b.published_year,
+        b.isbn,
+        b.price
+    from bookstore.book_category as bc
+    inner join bookstore.books as b
+        on bc.book_id = b.id and bc.published_year = b.published_year
+    where
+        bc.category_id = :category_id
+        and (:author_id::bigint is null or b.author_id = :author_id)
+        and (
+            :title_words::text is null
+            or to_tsvector('simple', b.title) @@ plainto_tsquery('simple', :title_words)
+        )
+        and (
+            :after_year::integer is null
+            or (bc.published_year, bc.book_id) < (:after_year, :after_id::bigint)
+        )
+    order by bc.published_year desc, bc.book_id desc
+    limit :page_size::integer + 1
+),
+
+books as (
+    select
+        p.published_year,
+        p.id,
+        row_number() over (order by p.published_year desc, p.id desc) as position,
+        json_build_object(
+            'id', p.id,
+            'title', p.title,
+            'author', a.name,
+            'author_id', p.author_id,
+            'published_year', p.published_year,
+            'isbn', p.isbn,
+            'price', case
+                when p.price = trunc(p.price) then (trunc(p.price)::text || '.0')::json
+                else to_json(p.price::float8)
+            end,
+            'categories', array(
+                select c.name
+                from bookstore.book_category as bc
+                inner join bookstore.categories as c on bc.category_id = c.id
+                where bc.book_id = p.id
+                order by c.name_key
+            )
+        ) as book
+    from page as p
+    inner join bookstore.authors as a on p.author_id = a.id
+)
+
+select
+    coalesce(json_agg(bk.book order by bk.position) filter (where bk.position <= :page_size), '[]')::text as body,
+    count(*) filter (where bk.position <= :page_size) as items,
+    case
+        when count(*) > :page_size then max(bk.published_year) filter (where bk.position = :page_size)
+    end as next_year,
+    case
+        when count(*) > :page_size then max(bk.id) filter (where bk.position = :page_size)
+    end as next_id
+from books as bk;
+
 -- name: book_by_id(book_id)^
 -- Returns one book with its author's name and its sorted category names, or nothing.
 select

@@ -107,6 +107,103 @@ from newest as n
 inner join corpus.paragraphs as p on n.id = p.id
 order by p.id desc;
 
+-- name: search_paragraphs_json(words, match_all, after_id, page_size)^
+-- Returns search_paragraphs' page (walking the primary key backwards) as the answer's JSON.
+-- The page's JSON is built here (json_build_object per paragraph, the fields and types of schemas.Paragraph;
+-- created_at as pydantic writes it: UTC with Z, microseconds only when not zero): body, an array of up
+-- to page_size paragraphs; items, how many; next_id, the last one's id when a next page exists (else
+-- null). Fetches page_size + 1 rows.
+-- not null: body, items
+with page as (
+    select
+        p.id,
+        p.content,
+        p.created_at
+    from corpus.paragraphs as p
+    where
+        p.content_words @@ corpus.words_query(:words::text[], :match_all::boolean)
+        and (:after_id::bigint is null or p.id < :after_id)
+    order by p.id desc
+    limit :page_size::integer + 1
+),
+
+numbered as (
+    select
+        pg.id,
+        pg.content,
+        pg.created_at,
+        row_number() over (order by pg.id desc) as position
+    from page as pg
+)
+
+select
+    coalesce(
+        json_agg(
+            json_build_object(
+                'id', pg.id,
+                'content', pg.content,
+                'created_at', to_char(pg.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
+                || case when to_char(pg.created_at, 'US') = '000000' then '' else to_char(pg.created_at, '.US') end
+                || 'Z'
+            )
+            order by pg.position
+        ) filter (where pg.position <= :page_size),
+        '[]'
+    )::text as body,
+    count(*) filter (where pg.position <= :page_size) as items,
+    case when count(*) > :page_size then max(pg.id) filter (where pg.position = :page_size) end as next_id
+from numbered as pg;
+
+-- name: search_rare_paragraphs_json(words, match_all, after_id, page_size)^
+-- Returns search_rare_paragraphs' page (every match from the GIN index, then the newest) as the answer's JSON.
+-- The page's JSON is built here (json_build_object per paragraph, the fields and types of schemas.Paragraph;
+-- created_at as pydantic writes it: UTC with Z, microseconds only when not zero): body, an array of up
+-- to page_size paragraphs; items, how many; next_id, the last one's id when a next page exists (else
+-- null). Fetches page_size + 1 rows.
+-- not null: body, items
+with matches as materialized (
+    select p.id
+    from corpus.paragraphs as p
+    where
+        p.content_words @@ corpus.words_query(:words::text[], :match_all::boolean)
+        and (:after_id::bigint is null or p.id < :after_id)
+),
+
+newest as (
+    select m.id
+    from matches as m
+    order by m.id desc
+    limit :page_size::integer + 1
+),
+
+numbered as (
+    select
+        p.id,
+        p.content,
+        p.created_at,
+        row_number() over (order by p.id desc) as position
+    from newest as n
+    inner join corpus.paragraphs as p on n.id = p.id
+)
+
+select
+    coalesce(
+        json_agg(
+            json_build_object(
+                'id', pg.id,
+                'content', pg.content,
+                'created_at', to_char(pg.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
+                || case when to_char(pg.created_at, 'US') = '000000' then '' else to_char(pg.created_at, '.US') end
+                || 'Z'
+            )
+            order by pg.position
+        ) filter (where pg.position <= :page_size),
+        '[]'
+    )::text as body,
+    count(*) filter (where pg.position <= :page_size) as items,
+    case when count(*) > :page_size then max(pg.id) filter (where pg.position = :page_size) end as next_id
+from numbered as pg;
+
 -- name: count_search_matches(words, match_all, max_count)$
 -- Returns the number of paragraphs containing all (match_all) or any of the words, counting at most
 -- max_count of them (a result equal to max_count means "at least max_count"). Which max_count

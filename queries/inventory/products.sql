@@ -30,6 +30,82 @@ where
 order by p.id
 limit :page_size;
 
+-- name: products_page_json(category_id, q, low_stock, after_id, page_size)^
+-- Returns products_page's page as the answer's JSON, built here (json_build_object per product, the
+-- fields and types of schemas.Product): body, an array of up to page_size products; items, how many;
+-- next_id, the last product's id when a next page exists (else null). Fetches page_size + 1 rows.
+-- price and the timestamps are written as pydantic writes them (12.0, never 12; UTC with Z, microseconds
+-- only when not zero), so clients see the same values and types.
+-- not null: body, items
+with page as (
+    select
+        p.id,
+        p.name,
+        p.sku,
+        p.quantity,
+        p.price,
+        p.reorder_level,
+        p.category_id,
+        p.created_at,
+        p.updated_at
+    from inventory.products as p
+    where
+        (:category_id::bigint is null or p.category_id = :category_id)
+        and (
+            :q::text is null
+            or lower(p.name) like '%' || replace(replace(replace(lower(:q), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            or p.sku_key like replace(replace(replace(lower(:q), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+        )
+        and (:low_stock::boolean is not true or p.quantity <= p.reorder_level)
+        and (:after_id::bigint is null or p.id > :after_id)
+    order by p.id
+    limit :page_size::integer + 1
+),
+
+numbered as (
+    select
+        pg.id,
+        pg.name,
+        pg.sku,
+        pg.quantity,
+        pg.price,
+        pg.reorder_level,
+        pg.category_id,
+        pg.created_at,
+        pg.updated_at,
+        row_number() over (order by pg.id) as position
+    from page as pg
+)
+
+select
+    coalesce(
+        json_agg(
+            json_build_object(
+                'id', pg.id,
+                'name', pg.name,
+                'sku', pg.sku,
+                'quantity', pg.quantity,
+                'price', case
+                    when pg.price = trunc(pg.price) then (trunc(pg.price)::text || '.0')::json
+                    else to_json(pg.price::float8)
+                end,
+                'reorder_level', pg.reorder_level,
+                'category_id', pg.category_id,
+                'created_at', to_char(pg.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
+                || case when to_char(pg.created_at, 'US') = '000000' then '' else to_char(pg.created_at, '.US') end
+                || 'Z',
+                'updated_at', to_char(pg.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
+                || case when to_char(pg.updated_at, 'US') = '000000' then '' else to_char(pg.updated_at, '.US') end
+                || 'Z'
+            )
+            order by pg.position
+        ) filter (where pg.position <= :page_size),
+        '[]'
+    )::text as body,
+    count(*) filter (where pg.position <= :page_size) as items,
+    case when count(*) > :page_size then max(pg.id) filter (where pg.position = :page_size) end as next_id
+from numbered as pg;
+
 -- name: product_by_id(product_id)^
 -- Returns one product, or nothing.
 select

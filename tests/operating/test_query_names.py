@@ -41,7 +41,7 @@ async def test_pg_stat_statements_counts_each_named_query_under_its_name(
     texts = await statement_texts(conn)
     assert calls_of(texts, "bookstore.book_by_id") == before + 3
     assert calls_of(texts, "inventory.change_stock") == 2
-    assert calls_of(texts, "bookstore.books_page") == 1
+    assert calls_of(texts, "bookstore.books_page_json") == 1
     assert calls_of(texts, "inventory.insert_product") >= 1
     assert calls_of(texts, "cookbook.categories_page") == 1
     named = [text for text in texts if query_name(text)]

@@ -62,7 +62,7 @@ async def test_a_request_span_holds_one_span_per_statement_named_by_its_query(
     assert statements[0].kind is SpanKind.CLIENT and statements[0].attributes is not None
     assert "/* catalog: bookstore.book_by_id */" in str(statements[0].attributes["db.query.text"])
     page = [s.name for s in children(spans, requests[1])]
-    assert "bookstore.author_id_by_name" in page and "bookstore.books_page" in page
+    assert "bookstore.author_id_by_name" in page and "bookstore.books_page_json" in page
     # Outside any request only the search log's background flush, a trace of its own.
     assert {s.name for s in spans if s.parent is None and s.kind is SpanKind.CLIENT} == {"bookstore.insert_search_logs"}
     assert requests[2].status.status_code is not StatusCode.ERROR

@@ -41,8 +41,9 @@ async def _migrate(conn: asyncpg.Connection, settings: Settings, show_status: bo
             print(f"pending  {state.modes[name]:<14}  {name}")
         for name in state.unknown:
             print(f"unknown  {'':<14}  {name}  (applied, but no longer in {settings.schema_dir.name}/)")
-        for index in await migrations.invalid_indexes(conn):
-            print(f"INVALID  index {index.qualified} on {index.table_name}: a failed concurrent build; migrate retries")
+        for leftover in await migrations.leftovers(conn, settings.schema_dir):
+            index = leftover.index
+            print(f"INVALID  index {index.qualified} on {index.table_name}: {leftover.plan()}")
         return 1 if state.edited else 0
     applied = await migrations.migrate(conn, settings.schema_dir, say)
     say(f"applied {', '.join(applied)}" if applied else "schema is up to date")
@@ -113,7 +114,7 @@ def _dba(
 
 async def prepare_for_serving(settings: Settings, tell: Callable[[str], None] = say) -> str:
     """Resolve the database, apply migrations, load demo data into empty domains, set up the app role;
-    returns the URL to serve with (as the app role when it could be set up)."""
+    returns the URL to serve with: the app role's when it could be set up, else APP_DATABASE_URL or the owner's."""
     url = await resolve_database_url(settings)
     conn = await asyncpg.connect(url)
     try:
@@ -126,7 +127,7 @@ async def prepare_for_serving(settings: Settings, tell: Callable[[str], None] = 
             return roles.serving_url(url, settings)
     finally:
         await conn.close()
-    return url
+    return settings.app_database_url or url
 
 
 def serve(settings: Settings, seed: bool, workers: int | None = None) -> int:
@@ -140,7 +141,7 @@ def serve(settings: Settings, seed: bool, workers: int | None = None) -> int:
     if seed:
         url = asyncio.run(prepare_for_serving(settings, tell))
     else:
-        url = asyncio.run(resolve_database_url(settings))
+        url = asyncio.run(roles.configured_serving_url(settings))
     if not settings.database_url and settings.embedded_tcp_port:
         from app import tcp_forward
         from app.embedded import start_embedded_server

@@ -7,8 +7,9 @@ everything with a message naming it: a migration, once applied, is history.
 A file whose first line is `-- catalog: no-transaction` is an online migration: it holds
 one statement (`create index concurrently`, `drop index concurrently`, `reindex ...
 concurrently`, `alter type ... add value`), runs outside a transaction under the same lock,
-and is recorded only after it succeeded. An INVALID index left by a failed concurrent build
-is reported, dropped and the file retried on the next migrate.
+and is recorded only after it succeeded. An INVALID index left by a failed concurrent build is
+found by what the file builds (app/index_leftovers.py), named or not, reported, dropped
+(concurrently) and built again by the next migrate; `--status` says so for each one.
 
 After each file, running apps are told (a NOTIFY, app/schema_changes.py) so they drop statements
 prepared against the schema before it.
@@ -25,6 +26,7 @@ import asyncpg
 
 from app import schema_changes
 from app.core import sql as core_sql
+from app.index_leftovers import InvalidIndex, invalid_indexes, left_by
 
 MIGRATION_NAME = re.compile(r"^\d{4}_[a-z0-9_]+\.sql$")
 NO_TRANSACTION_MARKER = "-- catalog: no-transaction"
@@ -78,14 +80,23 @@ class MigrationStatus:
 
 
 @dataclass(frozen=True)
-class InvalidIndex:
-    schema_name: str
-    index_name: str
-    table_name: str
+class Leftover:
+    """An INVALID index and the online migration file whose statement builds it (None: no file does)."""
 
-    @property
-    def qualified(self) -> str:
-        return f"{self.schema_name}.{self.index_name}"
+    index: InvalidIndex
+    filename: str | None
+    applied: bool  # that file was applied since: a later run built its index (under another name, if unnamed)
+
+    def plan(self) -> str:
+        """What `catalog migrate` does about it, for `--status` and its own messages."""
+        index = self.index
+        if index.building_pid is not None:
+            return f"another backend (pid {index.building_pid}) is building an index on {index.table_name} right now; migrate waits for it to end"
+        if self.filename is None:
+            return "no migration file builds it, so migrate leaves it alone; drop it if nobody needs it, or rebuild it with reindex ... concurrently"
+        if self.applied:
+            return f"left by a failed run of {self.filename}, applied since; migrate drops it"
+        return f"left by a failed run of {self.filename}; migrate drops it and runs the file again"
 
 
 def migration_files(schema_dir: Path) -> list[MigrationFile]:
@@ -162,20 +173,17 @@ def names_in(statement: str) -> set[str]:
     return {w.strip('"').lower() for w in re.findall(r'"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*', statement)}
 
 
-def left_by(statement: str, invalid: list[InvalidIndex]) -> list[InvalidIndex]:
-    """The INVALID indexes a failed run of this statement would have left (its index, or a `_ccnew` copy)."""
-    words = names_in(statement)
-
-    def related(index_name: str) -> bool:
-        base = re.sub(r"_ccnew\d*$", "", index_name.lower())
-        return index_name.lower() in words or base in words
-
-    return [index for index in invalid if related(index.index_name)]
+def statement_line(file: MigrationFile) -> int:
+    """The line of `file` where its first statement starts (after the marker, comments and blank lines)."""
+    for number, line in enumerate(file.text.splitlines(), start=1):
+        if line.strip() and not line.lstrip().startswith("--"):
+            return number
+    return 1
 
 
-async def invalid_indexes(conn: asyncpg.Connection) -> list[InvalidIndex]:
-    """Indexes with pg_index.indisvalid = false: a concurrent build or reindex that failed."""
-    return [InvalidIndex(**r) for r in await core_sql.invalid_indexes(conn)]
+def where(file: MigrationFile) -> str:
+    """`schema/NNNN_name.sql:LINE`, for messages."""
+    return f"{file.path.parent.name}/{file.filename}:{statement_line(file)}"
 
 
 async def status(conn: asyncpg.Connection, schema_dir: Path) -> MigrationStatus:
@@ -191,6 +199,31 @@ async def status(conn: asyncpg.Connection, schema_dir: Path) -> MigrationStatus:
         edited=[f.filename for f in files if f.filename in applied and applied[f.filename] != f.checksum],
         unknown=sorted(name for name in applied if name not in names),
         modes={f.filename: f.mode for f in files},
+    )
+
+
+async def leftovers(conn: asyncpg.Connection, schema_dir: Path) -> list[Leftover]:
+    """Every INVALID index, with the online file (pending before applied) whose statement builds it."""
+    invalid = await invalid_indexes(conn)
+    if not invalid:
+        return []
+    state = await status(conn, schema_dir)
+    files = [f for f in migration_files(schema_dir) if f.mode == NO_TRANSACTION]
+    found: dict[int, Leftover] = {}
+    for file in sorted(files, key=lambda f: f.filename not in state.pending):
+        try:
+            statement = online_statement(file)
+        except MigrationError:
+            continue  # migrate names this file when it gets to it; the others are still looked at
+        unclaimed = [index for index in invalid if index.index_oid not in found]
+        for index in await left_by(conn, statement, unclaimed):
+            found[index.index_oid] = Leftover(index, file.filename, applied=file.filename in state.applied)
+    return [found.get(index.index_oid, Leftover(index, None, applied=False)) for index in invalid]
+
+
+async def _drop(conn: asyncpg.Connection, index: InvalidIndex) -> None:
+    await conn.execute(
+        await core_sql.drop_index_statement(conn, schema_name=index.schema_name, index_name=index.index_name)
     )
 
 
@@ -222,32 +255,51 @@ async def _apply_online(
     conn: asyncpg.Connection, file: MigrationFile, statement: str, say: Callable[[str], None]
 ) -> None:
     """Drop what an earlier failed run left, run the statement outside a transaction, then record it."""
-    for index in left_by(statement, await invalid_indexes(conn)):
+    for index in await left_by(conn, statement, await invalid_indexes(conn)):
+        if index.building_pid is not None:
+            raise MigrationError(
+                f"{where(file)}: index {index.qualified} on {index.table_name} is INVALID and another backend"
+                f" (pid {index.building_pid}) is building an index on {index.table_name} right now;"
+                " run catalog migrate again once that build has ended"
+            )
         say(
-            f"{file.filename}: index {index.qualified} on {index.table_name} is INVALID"
-            " (an earlier concurrent build failed); dropping it and running the file again"
+            f"{where(file)}: index {index.qualified} on {index.table_name} is INVALID (an earlier run of this file"
+            " failed); dropping it concurrently and running the file again"
         )
-        await conn.execute(
-            await core_sql.drop_index_statement(conn, schema_name=index.schema_name, index_name=index.index_name)
-        )
+        await _drop(conn, index)
     previous = await core_sql.session_timeouts(conn)
     assert previous is not None  # two settings read with no table: always one row
-    await core_sql.set_session_timeouts(
-        conn, lock_value=ONLINE_LOCK_TIMEOUT, statement_value=ONLINE_STATEMENT_TIMEOUT
-    )
+    await core_sql.set_session_timeouts(conn, lock_value=ONLINE_LOCK_TIMEOUT, statement_value=ONLINE_STATEMENT_TIMEOUT)
     try:
         await conn.execute(statement)
     except asyncpg.PostgresError as exc:
-        left = [i.qualified for i in left_by(statement, await invalid_indexes(conn))]
+        detail = f" ({exc.detail})" if getattr(exc, "detail", None) else ""
+        left = [i.qualified for i in await left_by(conn, statement, await invalid_indexes(conn))]
         hint = ""
         if left:
-            hint = f"; it left the INVALID index {', '.join(left)}, which the next migrate drops before retrying"
-        raise MigrationError(f"{file.filename} failed (outside a transaction): {exc}{hint}") from exc
+            hint = (
+                f"; it left the INVALID index {', '.join(left)}: fix the cause, then catalog migrate drops it"
+                " and builds the index again"
+            )
+        raise MigrationError(f"{where(file)}: failed (outside a transaction): {exc}{detail}{hint}") from exc
     finally:
         await core_sql.set_session_timeouts(
             conn, lock_value=previous["lock_timeout"], statement_value=previous["statement_timeout"]
         )
     await core_sql.record_migration(conn, filename=file.filename, checksum=file.checksum)
+
+
+async def _drop_leftovers_of_applied(conn: asyncpg.Connection, schema_dir: Path, say: Callable[[str], None]) -> None:
+    """INVALID indexes left by an applied file's earlier failed run are dropped; the others are reported."""
+    for leftover in await leftovers(conn, schema_dir):
+        index = leftover.index
+        if leftover.applied and index.building_pid is None:
+            say(
+                f"index {index.qualified} on {index.table_name} is INVALID: {leftover.plan()}; dropping it concurrently"
+            )
+            await _drop(conn, index)
+        elif leftover.filename is None or index.building_pid is not None:
+            say(f"index {index.qualified} on {index.table_name} is INVALID: {leftover.plan()}")
 
 
 async def migrate(conn: asyncpg.Connection, schema_dir: Path, say: Callable[[str], None] | None = None) -> list[str]:
@@ -260,6 +312,7 @@ async def migrate(conn: asyncpg.Connection, schema_dir: Path, say: Callable[[str
         _refuse_edited(state)
         pending = [f for f in migration_files(schema_dir) if f.filename in state.pending]
         online = {f.filename: online_statement(f) for f in pending if f.mode == NO_TRANSACTION}
+        await _drop_leftovers_of_applied(conn, schema_dir, report)
         done: list[str] = []
         for file in pending:
             if file.filename in online:

@@ -15,6 +15,7 @@ import asyncpg
 
 from app.access import sql as access_sql
 from app.core import sql as core_sql
+from app.database_admin import resolve_database_url
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,12 @@ async def ensure_app_role(conn: asyncpg.Connection, settings: Settings) -> bool:
         log.warning("cannot set up the app role %s (%s); serving as the migrating role", role, exc)
         return False
     return True
+
+
+async def configured_serving_url(settings: Settings) -> str:
+    """The URL `catalog serve --no-seed` serves with (no role set-up): APP_DATABASE_URL, else DATABASE_URL
+    (or the embedded server's)."""
+    return settings.app_database_url or await resolve_database_url(settings)
 
 
 def serving_url(owner_url: str, settings: Settings) -> str:

@@ -132,16 +132,17 @@ def plan_pools(settings: Settings, workers: int, max_connections: int, superuser
 
 @dataclass(frozen=True)
 class ServerFacts:
-    """What the master reads from the database before it starts the workers."""
+    """What the master reads from the database, as the role and through the URL the app serves with."""
 
     max_connections: int
     superuser_reserved: int
+    role: str  # the role the session runs as (through PgBouncer: the role PgBouncer logged in as)
     session_mismatches: list[str]  # session settings the server gives that differ from what the app wants
 
 
 async def read_server_facts(url: str, settings: Settings) -> ServerFacts:
-    """One connection, made as the pools will make theirs: the connection limit, and (when the session
-    settings are not sent at start-up) whether the role's or database's defaults give them."""
+    """One connection to the serving URL, made as the pools will make theirs: the connection limit, and
+    (when the session settings are not sent at start-up) whether the role's or database's defaults give them."""
     conn = await asyncpg.connect(
         url,
         timeout=settings.connect_timeout,
@@ -150,20 +151,24 @@ async def read_server_facts(url: str, settings: Settings) -> ServerFacts:
     )
     try:
         wanted = session_settings(settings)
-        names = ["max_connections", "superuser_reserved_connections", *wanted]
+        names = ["max_connections", "superuser_reserved_connections", "session_authorization", *wanted]
         found = {
             row["setting_name"]: row["setting_value"] for row in await sql.current_settings(conn, setting_names=names)
         }
+        role = found["session_authorization"] or ""
+        mismatches = [
+            f"{name} is {found.get(name)!r} for role {role}, the app wants {value!r}: set it on the role"
+            f" ({await sql.role_setting_statement(conn, role_name=role, setting_name=name, setting_value=value)})"
+            " or the database"
+            for name, value in wanted.items()
+            if not _same_setting(found.get(name), value)
+        ]
     finally:
         await conn.close()
-    mismatches = [
-        f"{name} is {found.get(name)!r}, the app wants {value!r}"
-        for name, value in wanted.items()
-        if not _same_setting(found.get(name), value)
-    ]
     return ServerFacts(
         max_connections=int(found["max_connections"] or 0),
         superuser_reserved=int(found["superuser_reserved_connections"] or 0),
+        role=role,
         session_mismatches=mismatches,
     )
 
@@ -187,15 +192,20 @@ def worker_app() -> FastAPI:
 
 
 def run(settings: Settings, url: str, workers: int, say: Callable[[str], None]) -> int:
-    """Serve until SIGINT/SIGTERM: in this process when `workers` is 1, else under uvicorn's supervisor,
-    which restarts a worker that dies."""
+    """Serve with `url` (the serving role's URL: server facts are read through it too) until SIGINT/SIGTERM:
+    in this process when `workers` is 1, else under uvicorn's supervisor, which restarts a worker that dies."""
     facts = asyncio.run(read_server_facts(url, settings))
     for mismatch in facts.session_mismatches:
-        say(f"warning: {mismatch} (DATABASE_STARTUP_SETTINGS=false: set it on the role or database)")
+        say(f"warning: {mismatch} (DATABASE_STARTUP_SETTINGS=false sends none of them)")
     plan = plan_pools(settings, workers, facts.max_connections, facts.superuser_reserved)
     say(plan.describe())
-    served = settings.model_copy(
-        update={"database_url": url, "pool_min_size": plan.pool_min_size, "pool_max_size": plan.pool_max_size}
+    served = settings.model_copy(  # the workers serve with exactly the URL the facts were read through
+        update={
+            "database_url": url,
+            "app_database_url": url,
+            "pool_min_size": plan.pool_min_size,
+            "pool_max_size": plan.pool_max_size,
+        }
     )
     balanced = workers > 1 and hasattr(socket, "SO_REUSEPORT") and sys.platform == "linux"
     sock = (

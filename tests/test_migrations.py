@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from app import migrations
+from app.index_leftovers import invalid_indexes
 from app.main import create_app
 from app.settings import Settings
 from tests.conftest import assert_error, make_settings
@@ -220,7 +221,7 @@ async def test_failed_concurrent_index_is_dropped_and_retried_on_the_next_migrat
         migrations.MigrationError, match=r"(?s)9001_codes_unique.sql.*INVALID index public.codes_code_key"
     ):
         await migrations.migrate(conn, schema_copy)
-    assert [i.qualified for i in await migrations.invalid_indexes(conn)] == ["public.codes_code_key"]
+    assert [i.qualified for i in await invalid_indexes(conn)] == ["public.codes_code_key"]
     state = await migrations.status(conn, schema_copy)
     assert "9000_codes.sql" in state.applied and state.pending == ["9001_codes_unique.sql"]
 
@@ -228,7 +229,7 @@ async def test_failed_concurrent_index_is_dropped_and_retried_on_the_next_migrat
     heard: list[str] = []
     assert await migrations.migrate(conn, schema_copy, heard.append) == ["9001_codes_unique.sql"]
     assert len(heard) == 1 and "public.codes_code_key" in heard[0] and "INVALID" in heard[0]
-    assert await migrations.invalid_indexes(conn) == []
+    assert await invalid_indexes(conn) == []
     with pytest.raises(asyncpg.UniqueViolationError):
         await conn.execute("insert into public.codes values (4, 'a')")
 

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -21,8 +22,10 @@ import asyncpg
 import httpx
 import pytest
 
+from app import roles
 from app.database import session_settings
 from app.settings import Settings
+from tests.role_defaults import CASE_IDS, CASES, WRONG, give_role_defaults, warned_settings
 from tests.servers import free_port
 from tests.serving_process import catalog_serve
 
@@ -73,13 +76,11 @@ def _unprivileged_user() -> str:
     pytest.skip("running as root and no unprivileged user for pgbouncer to switch to")
 
 
-@pytest.fixture
-def pgbouncer_url(tmp_path: Path, database_url: str) -> Iterator[str]:
-    """URL of `database_url`'s database through a PgBouncer started for this test."""
-    parts = urlsplit(database_url)
-    user = unquote(parts.username or "postgres")
+@contextmanager
+def running_pgbouncer(tmp_path: Path, database_url: str, users: list[str]) -> Iterator[int]:
+    """A PgBouncer for `database_url`'s database on a free loopback port (yielded) that lets `users` log in."""
     userlist = tmp_path / "userlist.txt"
-    userlist.write_text(f'"{user}" ""\n')
+    userlist.write_text("".join(f'"{user}" ""\n' for user in users))
     port = free_port()
     ini = tmp_path / "pgbouncer.ini"
     ini.write_text(pgbouncer_ini(database_url, port, userlist))
@@ -93,10 +94,19 @@ def pgbouncer_url(tmp_path: Path, database_url: str) -> Iterator[str]:
             assert process.poll() is None, f"pgbouncer exited:\n{log.read_text()}"
             assert time.monotonic() < deadline, f"pgbouncer did not start:\n{log.read_text()}"
             time.sleep(0.05)
-        yield f"postgresql://{user}@127.0.0.1:{port}{parts.path}"
+        yield port
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture
+def pgbouncer_url(tmp_path: Path, database_url: str) -> Iterator[str]:
+    """URL of `database_url`'s database through a PgBouncer started for this test."""
+    parts = urlsplit(database_url)
+    user = unquote(parts.username or "postgres")
+    with running_pgbouncer(tmp_path, database_url, [user]) as port:
+        yield f"postgresql://{user}@127.0.0.1:{port}{parts.path}"
 
 
 async def set_database_defaults(database_url: str) -> None:
@@ -137,3 +147,28 @@ async def test_the_app_serves_through_pgbouncer_in_transaction_mode(
             ]
             assert {len(answer.json()) for answer in answers} == {4}
             assert (await http.get("/ready")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("app_role_defaults", "warned"), [CASES[0], CASES[1], CASES[3]], ids=[CASE_IDS[0], CASE_IDS[1], CASE_IDS[3]]
+)
+async def test_catalog_serve_reads_the_session_defaults_through_pgbouncer_as_the_app_role(
+    tmp_path: Path, conn: asyncpg.Connection, database_url: str, app_role_defaults: dict[str, str], warned: set[str]
+) -> None:
+    """Migrated straight to PostgreSQL as the owner, served through PgBouncer as the app role (docs/performance.md):
+    the warnings follow the app role's defaults, not the owner's."""
+    settings = Settings(database_url=database_url)
+    assert await roles.ensure_app_role(conn, settings)
+    await give_role_defaults(conn, await conn.fetchval("select current_user"), WRONG)
+    await give_role_defaults(conn, settings.app_role, app_role_defaults)
+    with running_pgbouncer(tmp_path, database_url, [settings.app_role]) as port:
+        env = {
+            "DATABASE_URL": database_url,
+            "APP_DATABASE_URL": f"postgresql://{settings.app_role}@127.0.0.1:{port}{urlsplit(database_url).path}",
+            "DATABASE_STATEMENT_CACHE_SIZE": "0",
+            "DATABASE_STARTUP_SETTINGS": "false",
+        }
+        with catalog_serve(tmp_path, env=env, workers=1) as served:
+            assert warned_settings(served.output()) == warned, served.output()
+            async with httpx.AsyncClient(base_url=served.base_url, timeout=30) as http:
+                assert (await http.get("/bookstore/books")).status_code == 200

@@ -1,12 +1,17 @@
 """Least privilege: the app's role reads and writes the domains' tables and can do nothing else."""
 
+from pathlib import Path
+
 import asyncpg
 import httpx
 import pytest
 
-from app import roles
+from app import cli, roles, serving
+from app.database import session_settings
 from app.main import create_app
 from tests.conftest import make_settings
+from tests.role_defaults import CASE_IDS, CASES, WRONG, give_role_defaults, warned_settings
+from tests.serving_process import catalog_serve
 
 FORBIDDEN = [
     "drop table bookstore.books",
@@ -62,3 +67,46 @@ def test_the_serving_url_keeps_server_and_database() -> None:
     )
     explicit = make_settings("postgresql://owner@db/catalog", app_database_url="postgresql://app@db/catalog")
     assert roles.serving_url("postgresql://owner@db/catalog", explicit) == "postgresql://app@db/catalog"
+
+
+@pytest.mark.parametrize(("app_role_defaults", "warned"), CASES, ids=CASE_IDS)
+async def test_server_facts_are_read_as_the_role_the_app_serves_as(
+    conn: asyncpg.Connection, database_url: str, app_role_defaults: dict[str, str], warned: set[str]
+) -> None:
+    settings = make_settings(database_url, database_startup_settings=False, catalog_domains="bookstore")
+    assert await roles.ensure_app_role(conn, settings)
+    owner = await conn.fetchval("select current_user")
+    await give_role_defaults(conn, owner, WRONG)  # read as the owner, every setting would be wrong
+    await give_role_defaults(conn, settings.app_role, app_role_defaults)
+
+    # `catalog serve`: migrates, sets up the app role, then reads the facts through the URL it serves with.
+    served_url = await cli.prepare_for_serving(settings, lambda _: None)
+    facts = await serving.read_server_facts(served_url, settings)
+    assert (facts.role, warned_settings(facts.session_mismatches)) == (settings.app_role, warned)
+
+    # `catalog serve --no-seed` (migrated beforehand) with APP_DATABASE_URL.
+    no_seed = make_settings(database_url, database_startup_settings=False, app_database_url=served_url)
+    facts = await serving.read_server_facts(await roles.configured_serving_url(no_seed), no_seed)
+    assert (facts.role, warned_settings(facts.session_mismatches)) == (settings.app_role, warned)
+    for mismatch in facts.session_mismatches:  # each names the statement that fixes it
+        name = mismatch.split()[0]
+        assert f"alter role {settings.app_role} set {name} = '{session_settings(settings)[name]}'" in mismatch
+
+
+@pytest.mark.parametrize(("app_role_defaults", "warned"), [CASES[0], CASES[2]], ids=[CASE_IDS[0], CASE_IDS[2]])
+async def test_catalog_serve_warns_only_where_the_serving_roles_setting_is_wrong(
+    tmp_path: Path, conn: asyncpg.Connection, database_url: str, app_role_defaults: dict[str, str], warned: set[str]
+) -> None:
+    settings = make_settings(database_url)
+    assert await roles.ensure_app_role(conn, settings)
+    await give_role_defaults(conn, await conn.fetchval("select current_user"), WRONG)
+    await give_role_defaults(conn, settings.app_role, app_role_defaults)
+    env = {
+        "DATABASE_URL": database_url,
+        "APP_DATABASE_URL": roles.serving_url(database_url, settings),
+        "DATABASE_STARTUP_SETTINGS": "false",
+    }
+    with catalog_serve(tmp_path, env=env, workers=1) as served:
+        assert warned_settings(served.output()) == warned, served.output()
+        async with httpx.AsyncClient(base_url=served.base_url, timeout=30) as http:
+            assert (await http.get("/bookstore/books")).status_code == 200

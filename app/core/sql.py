@@ -252,15 +252,73 @@ class InvalidIndexesRow(TypedDict):
 
     schema_name: str
     index_name: str
+    index_oid: int
     table_name: str
+    table_oid: int
+    qualified_name: str
+    building_pid: int | None
 
 
 _INVALID_INDEXES = Statement("core", "invalid_indexes", ())
 
 
 async def invalid_indexes(conn: Connection) -> list[InvalidIndexesRow]:
-    """Returns every index left INVALID (by a failed `create index concurrently` or `reindex concurrently`)."""
+    """Returns every index left INVALID (by a failed `create index concurrently` or `reindex concurrently`) with its
+    table (for a TOAST table's index, the table it belongs to), and another backend building an index on that table
+    right now (null when none is).
+    """
     return cast(list[InvalidIndexesRow], [dict(r) for r in await conn.fetch(_INVALID_INDEXES.sql)])
+
+
+_RELATION_OID = Statement("core", "relation_oid", ("relation_name",))
+
+
+async def relation_oid(conn: Connection, *, relation_name: str) -> int | None:
+    """Returns the oid of a table or index named as a statement names it (unqualified: by search_path), null if none."""
+    return cast(int | None, await conn.fetchval(_RELATION_OID.sql, relation_name))
+
+
+_SET_LOCAL_LOCK_TIMEOUT = Statement("core", "set_local_lock_timeout", ("lock_value",))
+
+
+async def set_local_lock_timeout(conn: Connection, *, lock_value: str) -> str:
+    """Sets lock_timeout until the end of the current transaction; returns it."""
+    return cast(str, await conn.fetchval(_SET_LOCAL_LOCK_TIMEOUT.sql, lock_value))
+
+
+_PROBE_TABLE_STATEMENT = Statement("core", "probe_table_statement", ("probe_name", "table_oid"))
+
+
+async def probe_table_statement(conn: Connection, *, probe_name: str, table_oid: int) -> str:
+    """Returns a statement creating an empty temporary table with a table's columns (names, types, collations)."""
+    return cast(str, await conn.fetchval(_PROBE_TABLE_STATEMENT.sql, probe_name, table_oid))
+
+
+class IndexShapesRow(TypedDict):
+    """A row, as index_shapes returns it."""
+
+    is_unique: bool
+    nulls_not_distinct: bool
+    access_method: str
+    key_count: int
+    storage_options: list[str | None] | None
+    index_name: str
+    operator_classes: str
+    collations: str
+    sort_options: str
+    index_columns: list[str]
+    predicate: str | None
+
+
+_INDEX_SHAPES = Statement("core", "index_shapes", ("index_names",))
+
+
+async def index_shapes(conn: Connection, *, index_names: Sequence[str]) -> list[IndexShapesRow]:
+    """Returns what each index (qualified name as given) is built from apart from its name and table: columns and
+    expressions as PostgreSQL prints them, uniqueness, access method, operator classes, collations, sort options,
+    predicate, storage options.
+    """
+    return cast(list[IndexShapesRow], [dict(r) for r in await conn.fetch(_INDEX_SHAPES.sql, index_names)])
 
 
 _DROP_INDEX_STATEMENT = Statement("core", "drop_index_statement", ("schema_name", "index_name"))
@@ -567,6 +625,16 @@ async def grant_statements(conn: Connection, *, role_name: str) -> list[GrantSta
     revoked by `catalog keys` as the owner, the app only reads them and records their last use.
     """
     return cast(list[GrantStatementsRow], [dict(r) for r in await conn.fetch(_GRANT_STATEMENTS.sql, role_name)])
+
+
+_ROLE_SETTING_STATEMENT = Statement("core", "role_setting_statement", ("role_name", "setting_name", "setting_value"))
+
+
+async def role_setting_statement(conn: Connection, *, role_name: str, setting_name: str, setting_value: str) -> str:
+    """Returns an `alter role ... set` statement giving the role a session default, names and value quoted by
+    PostgreSQL.
+    """
+    return cast(str, await conn.fetchval(_ROLE_SETTING_STATEMENT.sql, role_name, setting_name, setting_value))
 
 
 # --- queries/core/schema_changes.sql -----------------------------------------------------------------

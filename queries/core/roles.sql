@@ -61,3 +61,8 @@ union all
 select format('revoke insert, update, delete, truncate on access.api_keys from %I', :role_name::text) as statement
 union all
 select format('grant update (last_used_at) on access.api_keys to %I', :role_name::text) as statement;
+
+-- name: role_setting_statement(role_name, setting_name, setting_value)$
+-- Returns an `alter role ... set` statement giving the role a session default, names and value quoted by PostgreSQL.
+-- not null: statement
+select format('alter role %I set %I = %L', :role_name::text, :setting_name::text, :setting_value::text) as statement;

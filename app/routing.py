@@ -9,8 +9,9 @@ reruns on the primary, so no request fails because of a replica. A request that 
 primary's WAL position before its connection goes back and answers it as `Consistency-Token`; a
 request sending a token back reads only from a server that has replayed that far (else the primary).
 With no replica configured every statement runs on the primary and no token is read or sent.
-When the access guard noted a write's actor, the primary's connection is marked with it as it is
-borrowed and cleared before it goes back (app/access/session.py); replica connections never are.
+When the access guard noted a write's actor, the primary's connection is marked with it before the
+request's first statement that may write (or a transaction that is not read-only) and cleared before
+it goes back (app/access/session.py); a read-only request never marks it; replica connections never are.
 """
 
 import json
@@ -180,7 +181,7 @@ class RoutedConnection:
         self, *, isolation: str | None = None, readonly: bool = False, deferrable: bool = False
     ) -> AsyncIterator[None]:
         """A transaction on the primary (asyncpg's `Connection.transaction`); nested ones are savepoints."""
-        conn = await self._on_primary(None)
+        conn = await self._on_primary(None, readonly)
         self._depth += 1
         try:
             async with conn.transaction(isolation=isolation, readonly=readonly, deferrable=deferrable):  # type: ignore[arg-type]
@@ -219,23 +220,22 @@ class RoutedConnection:
             else:
                 await pool.release(primary)
 
-    async def _on_primary(self, query: str | None) -> PoolConnectionProxy:
-        """The primary's connection for `query` (None: a transaction); from now on every statement runs there."""
+    async def _on_primary(self, query: str | None, readonly: bool = False) -> PoolConnectionProxy:
+        """The primary's connection for `query` (None: a transaction, `readonly` or not); from now on every
+        statement runs there. A write's actor is set on it before its first statement that may write."""
         conn = self._primary
         if conn is None:
             route = self._route
             conn = await acquire(route.servers.primary.pool, route.acquire_timeout)
-            actor = None if route.scope is None else session.actor_of(route.scope)
-            if actor is not None:  # a write the access guard allowed: its rows name the actor
-                try:
-                    await session.tag(conn, actor)
-                except BaseException:
-                    await session.untag_and_release(route.servers.primary.pool, conn)
-                    raise
-                self._tagged = True
             self._primary = conn
             self._replica_reads = False
-        if not self._wrote and self._route.tokens and (query is None or not is_read_only(query)):
+        may_write = not readonly if query is None else not is_read_only(query)
+        if may_write and not self._tagged and self._route.scope is not None:
+            actor = session.actor_of(self._route.scope)
+            if actor is not None:  # a write the access guard allowed: its rows name the actor
+                self._tagged = True  # cleared (or the connection closed) at release, even if this fails
+                await session.tag(conn, actor)
+        if not self._wrote and self._route.tokens and may_write:
             self._wrote = True
         return conn
 

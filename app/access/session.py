@@ -1,8 +1,8 @@
 """The actor of a write, on the database session that makes it.
 
 A write the guard allowed carries its actor in the request scope; the request's primary connection
-then has `catalog.actor` and `catalog.request_id` set (one round trip) as it is borrowed, before its
-first statement, and cleared (another) before it goes back to the pool (app/routing.py). The audit triggers and the stock ledger's defaults read
+then has `catalog.actor` and `catalog.request_id` set (one round trip) before its first statement that
+may write, and cleared (another) before it goes back to the pool (app/routing.py). The audit triggers and the stock ledger's defaults read
 them, so every row written in the request, in whatever transaction, names who wrote it. Reads and
 the background writers' connections carry no actor, and their writes are not audited.
 """

@@ -8,6 +8,7 @@ from app import roles
 from app.roles import serving_url
 from tests.access.helpers import REMOTE, client, issue, running
 from tests.conftest import assert_error, make_settings
+from tests.operating.test_query_names import calls_of, statement_texts
 
 
 async def test_writes_record_key_name_and_request_id(conn: asyncpg.Connection, database_url: str) -> None:
@@ -116,3 +117,30 @@ async def test_the_app_role_may_append_to_the_audit_log_but_not_change_it(
     finally:
         await app_conn.close()
         await conn.execute(f'drop owned by "{settings.app_role}"; drop role "{settings.app_role}"')
+
+
+async def test_only_statements_that_may_write_mark_the_session(conn: asyncpg.Connection, database_url: str) -> None:
+    """The actor is set (one round trip, and one more to clear it) before a write's first statement that
+    may write: a POST that only reads (a search) or a GET never pays it; each write pays it once."""
+
+    async def marks() -> tuple[int, int]:
+        texts = await statement_texts(conn)
+        return calls_of(texts, "access.set_actor"), calls_of(texts, "access.clear_actor")
+
+    async with running(database_url) as app, client(app) as http:
+        before = await marks()
+        for words in (["zyzzyva"], ["the", "of"]):
+            searched = await http.post("/corpus/search", json={"words": words, "operator": "or"})
+            assert searched.status_code == 200, searched.text
+        assert (await http.get("/bookstore/books", params={"author": "nobody"})).status_code == 200
+        assert await marks() == before
+        made = await http.post("/cookbook/categories", json={"name": "Soups"}, headers={"X-Request-ID": "w1"})
+        assert made.status_code == 201, made.text
+        book = await http.post("/bookstore/books", json={"title": "T", "author": "A", "published_year": 2000})
+        assert book.status_code == 201, book.text
+        assert await marks() == (before[0] + 2, before[1] + 2)
+        audit = (await http.get("/audit")).json()
+    assert {(e["entity"], e["actor"]) for e in audit} >= {
+        ("categories", "local:127.0.0.1"),
+        ("books", "local:127.0.0.1"),
+    }

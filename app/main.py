@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import health, logs, metrics, openapi, schema_changes, tracing
 from app.access import api as access_api
-from app.access.guard import AUTH_RESPONSES, Access, domain_guard
+from app.access.guard import AUTH_RESPONSES, Access, domain_guard, require_scope
 from app.access.openapi import declare_scopes
 from app.database import open_servers
 from app.database_admin import resolve_database_url
@@ -240,8 +240,8 @@ def create_app(settings: Settings | None = None, *domain_settings: DomainSetting
     app.state.access = Access.from_settings(settings)
     include(health.router)
     include(access_api.router, responses=AUTH_RESPONSES)
-    if settings.metrics:
-        include(metrics.router)
+    if settings.metrics:  # scope admin once access is configured; loopback only until then (app/access/guard.py)
+        include(metrics.router, dependencies=[Depends(require_scope("admin"))])
     for domain in domains:
         module = domain_module(domain, "router")
         assert module is not None

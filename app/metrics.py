@@ -10,7 +10,7 @@ worker and at each scrape by the worker answering it.
 import asyncio
 import os
 import time
-from collections.abc import Awaitable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -116,31 +116,48 @@ request_timing: ContextVar[RequestTiming | None] = ContextVar("request_timing", 
 
 class TimedConnection(asyncpg.Connection):
     """asyncpg's connection, adding each statement's time to the running request's RequestTiming, and
-    with tracing on, one span per statement (the pools' connection_class, app/database.py)."""
+    with tracing on, one span per statement (the pools' connection_class, app/database.py). Each method
+    awaits asyncpg's own call directly: no wrapping coroutine per statement."""
 
     async def execute(self, query: str, *args: Any, timeout: float | None = None) -> str:
-        answer: str = await _measured(query, super().execute(query, *args, timeout=timeout))
-        return answer
+        started = time.perf_counter()
+        try:
+            if tracing.tracer is None:
+                return await super().execute(query, *args, timeout=timeout)
+            with tracing.statement_span(query):
+                return await super().execute(query, *args, timeout=timeout)
+        finally:
+            _spent(started)
 
     async def fetch(self, query: str, *args: Any, timeout: float | None = None, record_class: Any = None) -> Any:
-        return await _measured(query, super().fetch(query, *args, timeout=timeout, record_class=record_class))
+        started = time.perf_counter()
+        try:
+            if tracing.tracer is None:
+                return await super().fetch(query, *args, timeout=timeout, record_class=record_class)
+            with tracing.statement_span(query):
+                return await super().fetch(query, *args, timeout=timeout, record_class=record_class)
+        finally:
+            _spent(started)
 
     async def fetchrow(self, query: str, *args: Any, timeout: float | None = None, record_class: Any = None) -> Any:
-        return await _measured(query, super().fetchrow(query, *args, timeout=timeout, record_class=record_class))
+        started = time.perf_counter()
+        try:
+            if tracing.tracer is None:
+                return await super().fetchrow(query, *args, timeout=timeout, record_class=record_class)
+            with tracing.statement_span(query):
+                return await super().fetchrow(query, *args, timeout=timeout, record_class=record_class)
+        finally:
+            _spent(started)
 
     async def fetchval(self, query: str, *args: Any, column: int = 0, timeout: float | None = None) -> Any:
-        return await _measured(query, super().fetchval(query, *args, column=column, timeout=timeout))
-
-
-async def _measured(query: str, call: Awaitable[Any]) -> Any:
-    started = time.perf_counter()
-    try:
-        if tracing.tracer is None:
-            return await call
-        with tracing.statement_span(query):
-            return await call
-    finally:
-        _spent(started)
+        started = time.perf_counter()
+        try:
+            if tracing.tracer is None:
+                return await super().fetchval(query, *args, column=column, timeout=timeout)
+            with tracing.statement_span(query):
+                return await super().fetchval(query, *args, column=column, timeout=timeout)
+        finally:
+            _spent(started)
 
 
 def _spent(started: float) -> None:

@@ -251,7 +251,11 @@ class RoutedConnection:
             return None
         pool = server.pool
         try:
-            conn = await pool.acquire(timeout=None if pool.get_idle_size() else route.acquire_timeout)
+            if pool.get_idle_size():
+                conn = await pool.acquire()
+            else:
+                with waiting_for(pool):  # counted in catalog_db_pool_waiting_requests{server=...}
+                    conn = await pool.acquire(timeout=route.acquire_timeout)
         except REPLICA_FAILURES as exc:
             if not isinstance(exc, TimeoutError):  # a busy pool is not a broken server
                 route.servers.failed(server, exc)

@@ -24,6 +24,7 @@ from app.replica_cluster import Cluster, primary_with_replica
 from app.routing import Route, format_token, parse_token
 from app.settings import Settings
 from tests.conftest import make_settings
+from tests.operating.scrape import scrape, value
 from tests.servers import served_in_thread
 from tests.serving_process import catalog_serve
 
@@ -333,3 +334,41 @@ def test_writes_routed_to_the_primary_name_their_actor_and_reads_log_nothing(clu
                 await conn.close()
 
         assert asyncio.run(logged()) == [("local:127.0.0.1", rid, "insert") for rid in ids]
+
+
+def test_pool_metrics_per_server_with_a_replica(cluster: Cluster) -> None:
+    app = app_for(cluster, pool_min_size=1, pool_max_size=2)
+
+    async def run() -> None:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
+        ):
+            servers = app.state.servers
+            deadline = time.monotonic() + 20
+            while not servers.fit:
+                assert time.monotonic() < deadline, "no fit replica"
+                await asyncio.sleep(0.05)
+            idle = await scrape(client)
+            for server in ("primary", "replica1"):
+                assert value(idle, "catalog_db_pool_max_connections", server=server) == 2, server
+                assert value(idle, "catalog_db_pool_connections", server=server) >= 1, server
+            assert value(idle, "catalog_db_pool_in_use_connections", server="replica1") == 0
+            replica_pool: asyncpg.Pool = servers.replicas[0].pool
+            held = [await replica_pool.acquire(), await replica_pool.acquire()]
+            waiting = asyncio.create_task(client.get("/bookstore/authors"))  # a read: it waits for the replica
+            await asyncio.sleep(0.3)
+            busy = await scrape(client)
+            assert value(busy, "catalog_db_pool_in_use_connections", server="replica1") == 2
+            assert value(busy, "catalog_db_pool_waiting_requests", server="replica1") == 1
+            assert value(busy, "catalog_db_pool_waiting_requests", server="primary") == 0
+            for conn in held:
+                await replica_pool.release(conn)
+            assert (await waiting).status_code == 200
+            done = await scrape(client)
+            assert value(done, "catalog_db_pool_waiting_requests", server="replica1") == 0
+            assert value(done, "catalog_db_pool_in_use_connections", server="replica1") == 0
+            servers_named = {dict(labels)["server"] for (_, labels) in done if "server" in dict(labels)}
+            assert servers_named == {"primary", "replica1"}  # names, never a URL or a password
+
+    asyncio.run(run())

@@ -2,12 +2,15 @@
 startup says so when listening beyond loopback; AUTH_MODE=open turns protection off, said at startup."""
 
 import logging
+from pathlib import Path
 
 import asyncpg
+import httpx
 import pytest
 
 from tests.access.helpers import LOOPBACK, REMOTE, client, issue, running, write_routes
 from tests.conftest import assert_error
+from tests.serving_process import catalog_serve
 
 
 async def test_unconfigured_remote_writes_answer_403_saying_how_to_configure(database_url: str) -> None:
@@ -64,3 +67,17 @@ async def test_startup_is_quiet_once_keys_exist(
         async with running(database_url, host="0.0.0.0"):
             pass
     assert not [r for r in caplog.records if "loopback" in r.getMessage()]
+
+
+def test_catalog_serve_prints_the_notice_when_listening_beyond_loopback(tmp_path: Path, database_url: str) -> None:
+    for workers in (1, 2):
+        env = {"DATABASE_URL": database_url, "HOST": "0.0.0.0", "POOL_MIN_SIZE": "1"}
+        with catalog_serve(tmp_path, "--workers", str(workers), env=env, workers=workers) as served:
+            assert httpx.get(f"{served.base_url}/bookstore/authors").status_code == 200
+        notes = [line for line in served.output().splitlines() if "beyond the loopback" in line]
+        assert len(notes) == workers, served.output()  # once per worker process
+        assert all("0.0.0.0" in note and "catalog keys create" in note for note in notes)
+    env = {"DATABASE_URL": database_url}  # the default HOST, 127.0.0.1: nothing to say
+    with catalog_serve(tmp_path, env=env, workers=1) as served:
+        assert httpx.get(f"{served.base_url}/health").status_code == 200
+    assert "beyond the loopback" not in served.output()

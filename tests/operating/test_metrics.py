@@ -10,8 +10,10 @@ from fastapi import FastAPI
 from app import metrics
 from app.background import BatchWriter
 from app.main import create_app
+from tests.access.helpers import LOOPBACK, REMOTE, issue, running
+from tests.access.helpers import client as access_client
 from tests.bookstore.helpers import add_book
-from tests.conftest import make_settings
+from tests.conftest import assert_error, make_settings
 from tests.operating.scrape import scrape, value
 
 REQUESTS = "catalog_http_requests_total"
@@ -110,3 +112,34 @@ async def test_metrics_off_serves_no_metrics_and_counts_nothing(database_url: st
         assert (await other.get("/bookstore/authors")).status_code == 200
         assert (await other.get("/metrics")).status_code == 404
     assert value(await scrape(client), REQUESTS, route="/bookstore/authors") == before
+
+
+async def test_metrics_need_the_admin_scope_once_access_is_configured(
+    conn: asyncpg.Connection, database_url: str
+) -> None:
+    # Unconfigured (no key, no provider): open to loopback, refused elsewhere with how to configure access.
+    async with running(database_url) as app:
+        for address in (LOOPBACK, ("::1", 40000)):
+            async with access_client(app, address) as local:
+                assert (await local.get("/metrics")).status_code == 200
+        async with access_client(app, REMOTE) as remote:
+            assert_error(await remote.get("/metrics"), 403, "catalog keys create")
+    admin = await issue(conn, database_url, "prometheus", "admin")
+    reader = await issue(conn, database_url, "reader", "bookstore:write,inventory:read")
+    async with running(database_url) as app:
+        for address in (LOOPBACK, REMOTE):  # configured: loopback is no exception
+            async with access_client(app, address) as anonymous:
+                refused = await anonymous.get("/metrics")
+                assert_error(refused, 401)
+                assert refused.headers["www-authenticate"] == "Bearer"
+            for bad in ("catalog_" + "x" * 40, admin[:-2] + "AA", "Basic dXNlcjpwYXNz"):
+                headers = {"Authorization": bad if bad.startswith("Basic") else f"Bearer {bad}"}
+                async with access_client(app, address) as http:
+                    assert_error(await http.get("/metrics", headers=headers), 401)
+            async with access_client(app, address, reader) as without_admin:
+                assert_error(await without_admin.get("/metrics"), 403, "admin")
+            async with access_client(app, address, admin) as prometheus:
+                samples = await scrape(prometheus)
+                assert value(samples, "catalog_db_pool_max_connections", server="primary") > 0
+    async with running(database_url, auth_mode="open") as app, access_client(app, REMOTE) as anyone:
+        assert (await anyone.get("/metrics")).status_code == 200

@@ -14,6 +14,7 @@ from app.access import cli as keys_cli
 from app.database import with_database
 from app.database_admin import database_exists, resolve_database_url
 from app.logs import uvicorn_log_config
+from app.queries import CallMismatch, StaleQueryCode
 from app.seeding import print_progress, seed_demo_if_empty, seed_modules
 from app.settings import Settings, get_settings
 
@@ -257,6 +258,9 @@ def main(argv: list[str] | None = None) -> int:
             return plans_cli.run(args, settings)
     except migrations.MigrationError as exc:
         say(f"migration refused: {exc}")
+        return 1
+    except (StaleQueryCode, CallMismatch) as exc:  # a `.sql` file edited: FILE:LINE and what to do
+        say(f"catalog {args.command}: {exc}")
         return 1
     except KeyboardInterrupt:
         return 130

@@ -1,19 +1,25 @@
-"""Server-level set-up: which URL to use, and creating or dropping databases."""
+"""Server-level set-up: which URL to use, and creating or dropping databases.
+
+Its queries run by name (app/queries.py ByName), not through generated code: `catalog codegen` creates
+its scratch database with them before it rewrites app/core/sql.py."""
 
 import asyncpg
 
-from app.core import sql as core_sql
 from app.database import EMBEDDED_DATABASE, with_database
 from app.embedded import start_embedded_server
+from app.queries import ByName
 from app.settings import Settings
+
+CORE = ByName("core")
 
 
 async def create_database(admin_url: str, name: str, template: str = "template1") -> None:
     conn = await asyncpg.connect(admin_url)
     try:
-        if not await core_sql.database_exists(conn, database_name=name):
-            statement = await core_sql.create_database_statement(conn, database_name=name, template_name=template)
-            await conn.execute(statement)
+        if not await CORE.fetchval(conn, "database_exists", database_name=name):
+            await conn.execute(
+                await CORE.fetchval(conn, "create_database_statement", database_name=name, template_name=template)
+            )
     finally:
         await conn.close()
 
@@ -22,7 +28,7 @@ async def database_exists(admin_url: str, name: str) -> bool:
     """Whether the server at `admin_url` has a database called `name`."""
     conn = await asyncpg.connect(admin_url)
     try:
-        return bool(await core_sql.database_exists(conn, database_name=name))
+        return bool(await CORE.fetchval(conn, "database_exists", database_name=name))
     finally:
         await conn.close()
 
@@ -30,7 +36,7 @@ async def database_exists(admin_url: str, name: str) -> bool:
 async def drop_database(admin_url: str, name: str) -> None:
     conn = await asyncpg.connect(admin_url)
     try:
-        await conn.execute(await core_sql.drop_database_statement(conn, database_name=name))
+        await conn.execute(await CORE.fetchval(conn, "drop_database_statement", database_name=name))
     finally:
         await conn.close()
 

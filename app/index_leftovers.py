@@ -17,8 +17,11 @@ from pglast.enums import ReindexObjectType
 from pglast.parser import ParseError
 from pglast.stream import RawStream
 
-from app.core import sql as core_sql
+from app.queries import ByName
 
+CORE = ByName(
+    "core"
+)  # run by name: the migrator uses this module, and codegen migrates before it rewrites app/core/sql.py
 PROBE_TABLE = "catalog_index_probe"
 PROBE_INDEX = "catalog_index_probe_idx"
 PROBE_LOCK_TIMEOUT = "10s"  # the probe reads the table's columns: it must not queue behind a long lock
@@ -45,7 +48,7 @@ class InvalidIndex:
 
 async def invalid_indexes(conn: asyncpg.Connection) -> list[InvalidIndex]:
     """Every INVALID index of the database, ordered by schema and name."""
-    return [InvalidIndex(**row) for row in await core_sql.invalid_indexes(conn)]
+    return [InvalidIndex(**row) for row in await CORE.fetch(conn, "invalid_indexes")]
 
 
 def _parsed(statement: str) -> ast.Node | None:
@@ -81,7 +84,7 @@ async def _reindex_copies(
     conn: asyncpg.Connection, node: ast.ReindexStmt, relation: ast.RangeVar, invalid: list[InvalidIndex]
 ) -> list[InvalidIndex]:
     """`reindex index|table ... concurrently`: the `_ccnew`/`_ccold` copies of the index, or of the table's indexes."""
-    target = await core_sql.relation_oid(conn, relation_name=_relation_name(relation))
+    target = await CORE.fetchval(conn, "relation_oid", relation_name=_relation_name(relation))
     if target is None:
         return []
     copies = [(index, REINDEX_COPY.match(index.index_name)) for index in invalid]
@@ -91,7 +94,9 @@ async def _reindex_copies(
     for index, copy in copies:
         if copy and index.schema_name == (relation.schemaname or index.schema_name):
             if (
-                await core_sql.relation_oid(conn, relation_name=_qualified_name(index.schema_name, copy["base"]))
+                await CORE.fetchval(
+                    conn, "relation_oid", relation_name=_qualified_name(index.schema_name, copy["base"])
+                )
                 == target
             ):
                 found.append(index)
@@ -105,7 +110,7 @@ async def _same_definition(
     and every one whose definition equals what it builds."""
     if node.relation is None:
         return []
-    table = await core_sql.relation_oid(conn, relation_name=_relation_name(node.relation))
+    table = await CORE.fetchval(conn, "relation_oid", relation_name=_relation_name(node.relation))
     on_table = [index for index in invalid if index.table_oid == table]
     if table is None or not on_table:
         return []
@@ -123,12 +128,12 @@ async def _same_definition(
     transaction = conn.transaction()
     await transaction.start()
     try:
-        await core_sql.set_local_lock_timeout(conn, lock_value=PROBE_LOCK_TIMEOUT)
-        await conn.execute(await core_sql.probe_table_statement(conn, probe_name=PROBE_TABLE, table_oid=table))
+        await CORE.fetchval(conn, "set_local_lock_timeout", lock_value=PROBE_LOCK_TIMEOUT)
+        await conn.execute(await CORE.fetchval(conn, "probe_table_statement", probe_name=PROBE_TABLE, table_oid=table))
         await conn.execute(str(RawStream()(probe)))
         shapes = {
             row["index_name"]: {column: value for column, value in row.items() if column != "index_name"}
-            for row in await core_sql.index_shapes(conn, index_names=[probe_name, *names])
+            for row in await CORE.fetch(conn, "index_shapes", index_names=[probe_name, *names])
         }
     except asyncpg.PostgresError:
         pass  # the statement cannot be built as written (its own run will say why): matched by name only

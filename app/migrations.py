@@ -13,6 +13,10 @@ found by what the file builds (app/index_leftovers.py), named or not, reported, 
 
 After each file, running apps are told (a NOTIFY, app/schema_changes.py) so they drop statements
 prepared against the schema before it.
+
+The migrator runs its queries (queries/core/) by name (app/queries.py ByName), not through generated
+code: `catalog codegen` migrates a scratch database before it rewrites app/core/sql.py, so it must
+never need that module (docs/typed-queries.md).
 """
 
 import hashlib
@@ -25,8 +29,8 @@ from pathlib import Path
 import asyncpg
 
 from app import schema_changes
-from app.core import sql as core_sql
 from app.index_leftovers import InvalidIndex, invalid_indexes, left_by
+from app.queries import ByName
 
 MIGRATION_NAME = re.compile(r"^\d{4}_[a-z0-9_]+\.sql$")
 NO_TRANSACTION_MARKER = "-- catalog: no-transaction"
@@ -38,6 +42,7 @@ ONLINE_LOCK_TIMEOUT = "10s"
 ONLINE_STATEMENT_TIMEOUT = "0"
 
 log = logging.getLogger(__name__)
+CORE = ByName("core")
 
 
 class MigrationError(Exception):
@@ -189,8 +194,8 @@ def where(file: MigrationFile) -> str:
 async def status(conn: asyncpg.Connection, schema_dir: Path) -> MigrationStatus:
     """Which files are applied, pending, edited after being applied, or applied but gone."""
     applied: dict[str, str] = {}
-    if await core_sql.migrations_table_exists(conn):
-        applied = {r["filename"]: r["checksum"] for r in await core_sql.applied_migrations(conn)}
+    if await CORE.fetchval(conn, "migrations_table_exists"):
+        applied = {r["filename"]: r["checksum"] for r in await CORE.fetch(conn, "applied_migrations")}
     files = migration_files(schema_dir)
     names = {f.filename for f in files}
     return MigrationStatus(
@@ -223,7 +228,7 @@ async def leftovers(conn: asyncpg.Connection, schema_dir: Path) -> list[Leftover
 
 async def _drop(conn: asyncpg.Connection, index: InvalidIndex) -> None:
     await conn.execute(
-        await core_sql.drop_index_statement(conn, schema_name=index.schema_name, index_name=index.index_name)
+        await CORE.fetchval(conn, "drop_index_statement", schema_name=index.schema_name, index_name=index.index_name)
     )
 
 
@@ -248,7 +253,7 @@ async def _apply_in_transaction(conn: asyncpg.Connection, file: MigrationFile) -
             ) from exc
         except asyncpg.PostgresError as exc:
             raise MigrationError(f"{file.filename} failed: {exc}") from exc
-        await core_sql.record_migration(conn, filename=file.filename, checksum=file.checksum)
+        await CORE.execute(conn, "record_migration", filename=file.filename, checksum=file.checksum)
 
 
 async def _apply_online(
@@ -267,9 +272,11 @@ async def _apply_online(
             " failed); dropping it concurrently and running the file again"
         )
         await _drop(conn, index)
-    previous = await core_sql.session_timeouts(conn)
+    previous = await CORE.fetchrow(conn, "session_timeouts")
     assert previous is not None  # two settings read with no table: always one row
-    await core_sql.set_session_timeouts(conn, lock_value=ONLINE_LOCK_TIMEOUT, statement_value=ONLINE_STATEMENT_TIMEOUT)
+    await CORE.fetchrow(
+        conn, "set_session_timeouts", lock_value=ONLINE_LOCK_TIMEOUT, statement_value=ONLINE_STATEMENT_TIMEOUT
+    )
     try:
         await conn.execute(statement)
     except asyncpg.PostgresError as exc:
@@ -283,10 +290,13 @@ async def _apply_online(
             )
         raise MigrationError(f"{where(file)}: failed (outside a transaction): {exc}{detail}{hint}") from exc
     finally:
-        await core_sql.set_session_timeouts(
-            conn, lock_value=previous["lock_timeout"], statement_value=previous["statement_timeout"]
+        await CORE.fetchrow(
+            conn,
+            "set_session_timeouts",
+            lock_value=previous["lock_timeout"],
+            statement_value=previous["statement_timeout"],
         )
-    await core_sql.record_migration(conn, filename=file.filename, checksum=file.checksum)
+    await CORE.execute(conn, "record_migration", filename=file.filename, checksum=file.checksum)
 
 
 async def _drop_leftovers_of_applied(conn: asyncpg.Connection, schema_dir: Path, say: Callable[[str], None]) -> None:
@@ -305,9 +315,9 @@ async def _drop_leftovers_of_applied(conn: asyncpg.Connection, schema_dir: Path,
 async def migrate(conn: asyncpg.Connection, schema_dir: Path, say: Callable[[str], None] | None = None) -> list[str]:
     """Apply every pending file in order; returns the names applied. `say` hears recoveries."""
     report = say or log.warning
-    await core_sql.lock_migrations(conn)
+    await CORE.fetchval(conn, "lock_migrations")
     try:
-        await core_sql.create_migrations_table(conn)
+        await CORE.execute(conn, "create_migrations_table")
         state = await status(conn, schema_dir)
         _refuse_edited(state)
         pending = [f for f in migration_files(schema_dir) if f.filename in state.pending]
@@ -323,4 +333,4 @@ async def migrate(conn: asyncpg.Connection, schema_dir: Path, say: Callable[[str
             done.append(file.filename)
         return done
     finally:
-        await core_sql.unlock_migrations(conn)
+        await CORE.fetchval(conn, "unlock_migrations")

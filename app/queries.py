@@ -69,6 +69,58 @@ def statement(namespace: str, name: str, params: tuple[str, ...]) -> str:
     return named_sql(f"{namespace}.{name}", query.sql)
 
 
+class CallMismatch(RuntimeError):
+    """A query run by name (bound()) is missing or takes other parameters than its caller passes."""
+
+
+def bound(namespace: str, name: str, /, **params: object) -> tuple[str, list[object]]:
+    """The SQL of `namespace.name` ($1..$n, headed by its name) and `params` in $n order, for a caller that
+    must not need generated code (the migrator and codegen: codegen rebuilds what they would import).
+    CallMismatch, naming the query's FILE:LINE, when the query is missing or its parameters differ."""
+    loaded = _folder(namespace)
+    query = loaded.queries.get(f"{namespace}.{name}")
+    if query is None:
+        why = [str(p) for p in loaded.problems if p.query == name]
+        raise CallMismatch(
+            why[0]
+            if why
+            else f"queries/{namespace}/: no query named {name}"
+            " (hint: it is run by name from app/; rename it back, or rename the call too)"
+        )
+    if set(query.numbered) != set(params):
+        raise CallMismatch(
+            str(query.problem(
+                f"takes {', '.join(query.numbered) or 'no parameters'}, its caller passes {', '.join(params) or 'none'}",
+                "it is run by name, not through generated code: rename the caller's arguments to match",
+            ))
+        )  # fmt: skip
+    return named_sql(query.fqn, query.sql), [params[p] for p in query.numbered]
+
+
+class ByName:
+    """The queries of one folder run by name with keyword arguments (bound()), for the code that
+    `catalog codegen` itself runs on (it must not import the module it rewrites)."""
+
+    def __init__(self, namespace: str) -> None:
+        self.namespace = namespace
+
+    async def fetch(self, conn: Connection, name: str, /, **params: object) -> list[asyncpg.Record]:
+        sql, args = bound(self.namespace, name, **params)
+        return await conn.fetch(sql, *args)
+
+    async def fetchrow(self, conn: Connection, name: str, /, **params: object) -> asyncpg.Record | None:
+        sql, args = bound(self.namespace, name, **params)
+        return await conn.fetchrow(sql, *args)
+
+    async def fetchval(self, conn: Connection, name: str, /, **params: object) -> Any:
+        sql, args = bound(self.namespace, name, **params)
+        return await conn.fetchval(sql, *args)
+
+    async def execute(self, conn: Connection, name: str, /, **params: object) -> str:
+        sql, args = bound(self.namespace, name, **params)
+        return await conn.execute(sql, *args)
+
+
 _FIRST_KEYWORD = re.compile(r"\s*[A-Za-z]+(?=\s)")
 _NAMED = re.compile(r"\s*(?:[A-Za-z]+\s+)?/\* catalog: ([A-Za-z0-9_.]+) \*/")
 

@@ -19,8 +19,8 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 
-from app.core import sql as core_sql
 from app.errors import DATABASE_UNAVAILABLE
+from app.queries import ByName
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +31,9 @@ LONGEST_WAIT_SECONDS = 10.0
 
 
 async def announce(conn: asyncpg.Connection, change: str) -> None:
-    """Tell every listening app process that `change` (a migration file's name) altered the schema."""
-    await core_sql.announce_schema_change(conn, channel=CHANNEL, payload=change)
+    """Tell every listening app process that `change` (a migration file's name) altered the schema.
+    Run by name, like the migrator's other queries (codegen migrates before it rewrites app/core/sql.py)."""
+    await ByName("core").execute(conn, "announce_schema_change", channel=CHANNEL, payload=change)
 
 
 class SchemaListener:

@@ -24,7 +24,7 @@ from app.database import with_database
 from app.database_admin import create_database, drop_database
 from app.embedded import start_embedded_server
 from app.named_queries import load_tree
-from app.queries import StaleQueryCode
+from app.queries import CallMismatch
 from app.settings import ROOT, Settings
 
 SCRATCH_DATABASE = "catalog_codegen"
@@ -67,10 +67,14 @@ def run_codegen(settings: Settings, check: bool) -> int:
     except migrations.MigrationError as exc:
         say(f"codegen: the migrations do not apply: {exc}")
         return 1
-    except StaleQueryCode as exc:  # the migrator's own queries (queries/core/migrations.sql) were changed
-        say(f"codegen: the migrator needs app/core/sql.py as generated from queries/core/: restore it ({exc})")
+    except CallMismatch as exc:  # a query the migrator runs by name was renamed in the SQL alone
+        say(f"codegen: the scratch database cannot be migrated: {exc}")
         return 1
-    outcome = generate(url, settings.queries_dir, ROOT / "app", ROOT)
+    try:
+        outcome = generate(url, settings.queries_dir, ROOT / "app", ROOT)
+    except CallMismatch as exc:  # one of codegen's own catalog reads (queries/core/codegen.sql)
+        say(f"codegen: cannot read the catalog: {exc}")
+        return 1
     for failure in outcome.failures:
         say(failure)
     if check:
@@ -135,7 +139,7 @@ def prepare_all(conn: psycopg.Connection[Any], queries_dir: Path, label: str) ->
 def run_verify(settings: Settings, against: str | None) -> int:
     try:
         url = asyncio.run(_scratch(settings))
-    except migrations.MigrationError as exc:
+    except (migrations.MigrationError, CallMismatch) as exc:
         say(f"verify: the migrations do not apply: {exc}")
         return 1
     failures: list[str] = []

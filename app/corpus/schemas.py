@@ -1,5 +1,6 @@
 """Request and response models of the corpus API."""
 
+import unicodedata
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -11,10 +12,11 @@ MAX_WORD_LENGTH = 50
 
 
 def _single_word(value: str) -> str:
-    """One word: letters, digits, apostrophes and hyphens, with at least one letter or digit; lower-cased."""
+    """One word: letters (with any combining accents), digits, apostrophes and hyphens, with at least one letter or
+    digit; kept as given (the database folds its case: public.fold_name)."""
     if not value:
         raise ValueError("a word may not be empty")
-    bad = sorted({c for c in value if not (c.isalnum() or c in APOSTROPHES_AND_HYPHENS)})
+    bad = sorted({c for c in value if not (c.isalnum() or _combining(c) or c in APOSTROPHES_AND_HYPHENS)})
     if bad:
         shown = " ".join("space" if c.isspace() else repr(c) for c in bad)
         raise ValueError(
@@ -22,7 +24,12 @@ def _single_word(value: str) -> str:
         )
     if not any(c.isalnum() for c in value):
         raise ValueError(f"{value!r} is not a word: it has no letter or digit")
-    return value.lower()
+    return value
+
+
+def _combining(char: str) -> bool:
+    """A combining mark (an accent written after its letter, as in "e\u0301"): part of the word."""
+    return unicodedata.category(char).startswith("M")
 
 
 def _lower(value: Any) -> Any:

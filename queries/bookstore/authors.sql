@@ -1,4 +1,4 @@
--- Authors: names are unique whatever their case (name_key is the lower-cased name).
+-- Authors: names are unique whatever their case (name_key is public.fold_name(name), set by a trigger).
 
 -- name: authors_page(name_prefix, after_name_key, page_size)
 -- Returns one page of authors in name order, optionally those whose name starts with a prefix.
@@ -10,7 +10,8 @@ from bookstore.authors as a
 where
     (
         :name_prefix::text is null
-        or a.name_key like replace(replace(replace(lower(:name_prefix), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+        or a.name_key like replace(replace(replace(public.fold_name(:name_prefix), '\', '\\'), '%', '\%'), '_', '\_')
+        || '%'
     )
     and (:after_name_key::text is null or a.name_key > :after_name_key)
 order by a.name_key
@@ -34,7 +35,7 @@ where a.id = :author_id;
 -- Returns the id of the author with this name, compared case-insensitively, or nothing.
 select a.id
 from bookstore.authors as a
-where a.name_key = lower(:name);
+where a.name_key = public.fold_name(:name);
 
 -- name: insert_author(name)^
 -- Inserts a new author and returns it; a name taken in any case is a unique violation.

@@ -1,4 +1,4 @@
--- Categories: names are unique whatever their case (name_key is the lower-cased name).
+-- Categories: names are unique whatever their case (name_key is public.fold_name(name), set by a trigger).
 
 -- name: categories_page(after_name_key, page_size)
 -- Returns one page of categories in name order.
@@ -23,7 +23,7 @@ where c.id = :category_id;
 -- Returns the id of the category with this name, compared case-insensitively, or nothing.
 select c.id
 from bookstore.categories as c
-where c.name_key = lower(:name);
+where c.name_key = public.fold_name(:name);
 
 -- name: insert_category(name)^
 -- Inserts a new category and returns it; a name taken in any case is a unique violation.
@@ -35,9 +35,9 @@ returning id, name;
 -- Returns the ids of the categories with these names (any case), creating the new ones.
 -- Names are deduplicated and written in name_key order, so concurrent writers cannot deadlock.
 insert into bookstore.categories (name)
-select distinct on (lower(n.name)) n.name
+select distinct on (public.fold_name(n.name)) n.name
 from unnest(:names::text[]) as n (name)
-order by lower(n.name), n.name
+order by public.fold_name(n.name), n.name
 on conflict (name_key) do update
     set name = bookstore.categories.name
 returning id;

@@ -1,4 +1,4 @@
--- Categories: names are unique whatever their case (name_key is the lower-cased name).
+-- Categories: names are unique whatever their case (name_key is public.fold_name(name), set by a trigger).
 
 -- name: categories_page(after_name_key, page_size)
 -- Returns one page of categories in name order.
@@ -23,7 +23,7 @@ where c.id = :category_id;
 -- Returns the id of the category with this name, compared case-insensitively, or nothing.
 select c.id
 from cookbook.categories as c
-where c.name_key = lower(:name);
+where c.name_key = public.fold_name(:name);
 
 -- name: category_size(category_id)$
 -- Returns the number of the category's recipes, counted up to 10,000 (enough to pick a search's driver).

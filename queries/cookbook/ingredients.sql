@@ -1,4 +1,4 @@
--- Ingredients: names are unique whatever their case (name_key is the lower-cased name).
+-- Ingredients: names are unique whatever their case (name_key is public.fold_name(name), set by a trigger).
 
 -- name: ingredients_page(name_prefix, after_name_key, page_size)
 -- Returns one page of ingredients in name order, optionally those whose name starts with a prefix.
@@ -10,7 +10,8 @@ from cookbook.ingredients as i
 where
     (
         :name_prefix::text is null
-        or i.name_key like replace(replace(replace(lower(:name_prefix), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+        or i.name_key like replace(replace(replace(public.fold_name(:name_prefix), '\', '\\'), '%', '\%'), '_', '\_')
+        || '%'
     )
     and (:after_name_key::text is null or i.name_key > :after_name_key)
 order by i.name_key
@@ -37,26 +38,41 @@ where id = :ingredient_id
 returning id;
 
 -- name: ingredients_by_names(names)
--- Returns the id and lower-cased name of each existing ingredient with one of these names (any case).
--- not null: name_key
-select
-    i.id,
-    i.name_key
-from cookbook.ingredients as i
-where i.name_key = any(array(select lower(n.name) from unnest(:names::text[]) as n (name)));
+-- Returns, for each given name in the order given, the id of the ingredient with that name (any
+-- case, as public.fold_name folds it), or null when there is none.
+select i.id
+from unnest(:names::text[]) with ordinality as n (name, position)
+left join cookbook.ingredients as i on public.fold_name(n.name) = i.name_key
+order by n.position;
 
 -- name: upsert_ingredients(names)
--- Returns the id and lower-cased name of the ingredients with these names, creating the new ones.
--- not null: name_key
+-- Returns, for each given name in the order given, the id of the ingredient with that name (any
+-- case), creating the new ones.
+-- not null: id
 -- Names are deduplicated and written in name_key order, so concurrent writers cannot deadlock;
 -- the no-op update makes a row a concurrent insert won visible to `returning`.
-insert into cookbook.ingredients (name)
-select distinct on (lower(n.name)) n.name
-from unnest(:names::text[]) as n (name)
-order by lower(n.name), n.name
-on conflict (name_key) do update
-    set name = cookbook.ingredients.name
-returning id, name_key;
+with given as (
+    select
+        n.name,
+        n.position,
+        public.fold_name(n.name) as name_key
+    from unnest(:names::text[]) with ordinality as n (name, position)
+),
+
+written as (
+    insert into cookbook.ingredients (name)
+    select distinct on (g.name_key) g.name
+    from given as g
+    order by g.name_key, g.name
+    on conflict (name_key) do update
+        set name = cookbook.ingredients.name
+    returning id, name_key
+)
+
+select w.id
+from given as g
+inner join written as w on g.name_key = w.name_key
+order by g.position;
 
 -- name: unknown_ingredient_ids(ingredient_ids)
 -- Returns the given ids that no ingredient has, in the order given.

@@ -64,7 +64,7 @@ select
     )::bigint as paragraphs,
     coalesce((select max(p.id) from corpus.paragraphs as p), 0)::bigint as corpus_size
 from unnest(:words::text[]) with ordinality as w (word, position)
-cross join lateral tsvector_to_array(to_tsvector('simple', w.word)) as l (lexemes)
+cross join lateral tsvector_to_array(to_tsvector('simple', public.fold_name(w.word))) as l (lexemes)
 order by w.position;
 
 -- name: search_paragraphs(words, match_all, after_id, page_size)

@@ -1,0 +1,225 @@
+"""One case-folding rule (public.fold_name, schema/0010_case_folding.sql) for the names of every domain.
+
+Each kind of spelling that Python's str.lower() and PostgreSQL's lower() fold differently: Turkish
+dotted and dotless i, German ß and ẞ, Greek final sigma, and precomposed against combining accents.
+A name created in one spelling is found, matched and refused as a duplicate in every other.
+"""
+
+import shutil
+import unicodedata
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+
+from app import migrations
+from app.database import with_database
+from app.database_admin import create_database, drop_database
+from app.settings import Settings
+from tests.conftest import assert_error
+
+# Every spelling in a group is the same name; the first is the one created.
+TURKISH = ["İrmik", "IRMIK", "irmik", "ırmık", "İRMİK", "i\u0307rmik"]  # the last: Python's "İrmik".lower()
+GERMAN = ["Straße", "STRASSE", "STRAẞE", "strasse", "straße", "Strasse"]
+GREEK = ["ΟΔΟΣ", "οδος", "οδοσ", "Οδος", "ΟΔΟΣ".lower(), "ΟΔΟΣ".casefold()]
+COMBINING = [
+    unicodedata.normalize("NFC", "Crème brûlée"),
+    unicodedata.normalize("NFD", "Crème brûlée"),
+    unicodedata.normalize("NFC", "CRÈME BRÛLÉE"),
+    unicodedata.normalize("NFD", "CRÈME BRÛLÉE"),
+    unicodedata.normalize("NFD", "crème BRÛLÉE"),
+]
+GROUPS = {"turkish": TURKISH, "german": GERMAN, "greek": GREEK, "combining": COMBINING}
+# Names the fold must keep apart: an accent or a letter is not a case.
+DISTINCT = [("Café", "Cafe"), ("οδός", "οδος"), ("Straße", "Strase"), ("Irmik", "Irmak"), ("Ärger", "Arger")]
+
+
+def kinds() -> list[tuple[str, list[str]]]:
+    return list(GROUPS.items())
+
+
+async def fold(conn: asyncpg.Connection, name: str) -> str:
+    value = await conn.fetchval("select public.fold_name($1)", name)
+    assert isinstance(value, str)
+    return value
+
+
+@pytest.mark.parametrize(("kind", "spellings"), kinds())
+async def test_every_spelling_folds_to_one_key(conn: asyncpg.Connection, kind: str, spellings: list[str]) -> None:
+    keys = {await fold(conn, s) for s in spellings}
+    assert len(keys) == 1, (kind, keys)
+    key = keys.pop()
+    assert key == await fold(conn, key), "folding is idempotent"
+    assert unicodedata.is_normalized("NFC", key)
+
+
+async def test_the_fold_keeps_different_names_apart(conn: asyncpg.Connection) -> None:
+    for first, second in DISTINCT:
+        assert await fold(conn, first) != await fold(conn, second), (first, second)
+
+
+@pytest.mark.parametrize(("kind", "spellings"), kinds())
+async def test_cookbook_ingredients_match_in_every_spelling(
+    client: httpx.AsyncClient, kind: str, spellings: list[str]
+) -> None:
+    category = (await client.post("/cookbook/categories", json={"name": spellings[0]})).json()["id"]
+    body = {"title": f"Dish {kind}", "category_id": category, "ingredients": [{"name": s} for s in spellings]}
+    created = await client.post("/cookbook/recipes", json=body)
+    assert created.status_code == 201, created.text
+    recipe = created.json()
+    # Every spelling is one ingredient, stored as first given.
+    assert [d["name"] for d in recipe["ingredient_details"]] == [spellings[0]]
+    ingredient = recipe["ingredients"][0]
+    for spelling in spellings:
+        found = await client.get("/cookbook/recipes/search", params={"ingredient": spelling})
+        assert [r["id"] for r in found.json()["recipes"]] == [recipe["id"]], (spelling, found.text)
+        by_category = await client.get("/cookbook/recipes/search", params={"category": spelling})
+        assert [r["id"] for r in by_category.json()["recipes"]] == [recipe["id"]], spelling
+        cookable = await client.get("/cookbook/recipes/cookable", params={"have_names": spelling})
+        assert [r["id"] for r in cookable.json()["recipes"]] == [recipe["id"]], spelling
+        prefix = await client.get("/cookbook/ingredients", params={"name": spelling[:4]})
+        assert [i["id"] for i in prefix.json()] == [ingredient], spelling
+        assert_error(await client.post("/cookbook/ingredients", json={"name": spelling}), 409, "already exists")
+        assert_error(await client.post("/cookbook/categories", json={"name": spelling}), 409, "already exists")
+    # A later recipe naming it in another spelling links the same ingredient.
+    again = await client.post(
+        "/cookbook/recipes", json={"title": "Again", "category_id": category, "ingredients": [{"name": spellings[-1]}]}
+    )
+    assert again.status_code == 201, again.text
+    assert again.json()["ingredients"] == [ingredient]
+
+
+async def test_the_reported_recipe_is_created(client: httpx.AsyncClient) -> None:
+    """The issue's request: a Turkish capital İ in a new ingredient's name answered 422 "could not be matched"."""
+    category = (await client.post("/cookbook/categories", json={"name": "Desserts"})).json()["id"]
+    for title, name in [("Semolina halva", "İrmik"), ("Greek salad", "ΦΕΤΑ ΤΥΡΙ ΣΑΛΑΤΑΣ"), ("Kuchen", "Weißmehl")]:
+        body = {"title": title, "category_id": category, "ingredients": [{"name": name}]}
+        response = await client.post("/cookbook/recipes", json=body)
+        assert response.status_code == 201, response.text
+        assert [d["name"] for d in response.json()["ingredient_details"]] == [name]
+
+
+async def test_distinct_names_stay_distinct_ingredients(client: httpx.AsyncClient) -> None:
+    for first, second in DISTINCT:
+        for name in (first, second):
+            response = await client.post("/cookbook/ingredients", json={"name": name})
+            assert response.status_code == 201, (name, response.text)
+
+
+@pytest.mark.parametrize(("kind", "spellings"), kinds())
+async def test_bookstore_authors_and_categories_match_in_every_spelling(
+    client: httpx.AsyncClient, kind: str, spellings: list[str]
+) -> None:
+    author = await client.post("/bookstore/authors", json={"name": spellings[0]})
+    assert author.status_code == 201, author.text
+    category = await client.post("/bookstore/categories", json={"name": spellings[0]})
+    assert category.status_code == 201, category.text
+    book_ids = []
+    for number, spelling in enumerate(spellings):
+        assert_error(await client.post("/bookstore/authors", json={"name": spelling}), 409, "already exists")
+        assert_error(await client.post("/bookstore/categories", json={"name": spelling}), 409, "already exists")
+        body = {"title": f"{kind} {number}", "author": spelling, "published_year": 2000, "categories": [spelling]}
+        book = await client.post("/bookstore/books", json=body)
+        assert book.status_code == 201, book.text
+        assert book.json()["author_id"] == author.json()["id"]
+        assert book.json()["categories"] == [spellings[0]]
+        book_ids.append(book.json()["id"])
+    for spelling in spellings:
+        by_author = await client.get("/bookstore/books", params={"author": spelling, "page_size": 100})
+        assert sorted(b["id"] for b in by_author.json()) == book_ids, spelling
+        by_category = await client.get("/bookstore/books", params={"category": spelling, "page_size": 100})
+        assert sorted(b["id"] for b in by_category.json()) == book_ids, spelling
+        prefix = await client.get("/bookstore/authors", params={"name": spelling[:3]})
+        assert [a["id"] for a in prefix.json()] == [author.json()["id"]], spelling
+
+
+@pytest.mark.parametrize(("kind", "spellings"), kinds())
+async def test_inventory_categories_are_one_name_in_every_spelling(
+    client: httpx.AsyncClient, kind: str, spellings: list[str]
+) -> None:
+    created = await client.post("/inventory/categories", json={"name": spellings[0]})
+    assert created.status_code == 201, created.text
+    for spelling in spellings[1:]:
+        assert_error(await client.post("/inventory/categories", json={"name": spelling}), 409)
+    listed = (await client.get("/inventory/categories")).json()
+    assert [c["name"] for c in listed] == [spellings[0]], kind
+
+
+async def _database_at(admin_url: str, name: str, schema_dir: Path) -> asyncpg.Connection:
+    await drop_database(admin_url, name)
+    await create_database(admin_url, name)
+    conn = await asyncpg.connect(with_database(admin_url, name))
+    await migrations.migrate(conn, schema_dir)
+    return conn
+
+
+async def test_the_migration_refolds_stored_names_and_words(admin_url: str, tmp_path: Path) -> None:
+    """Rows written under lower() (before 0010) get fold_name keys and lexemes when 0010 is applied."""
+    schema_dir = Settings().schema_dir
+    before = tmp_path / "schema"
+    before.mkdir()
+    for path in sorted(schema_dir.glob("*.sql")):
+        if path.name < "0010":
+            shutil.copy(path, before / path.name)
+    name = f"catalog_test_folding_{id(tmp_path)}"
+    conn = await _database_at(admin_url, name, before)
+    try:
+        await conn.execute(
+            "insert into bookstore.authors (name) values ($1), ($2), ($3)",
+            "ΟΔΟΣ",
+            "Weiße",
+            unicodedata.normalize("NFD", "Émile"),
+        )
+        await conn.execute("insert into cookbook.ingredients (name) values ($1), ($2)", "İrmik", "Plain")
+        paragraph = await conn.fetchval(
+            "insert into corpus.paragraphs (content) values ($1) returning id", "Die STRAẞE und ΟΔΟΣ."
+        )
+        await conn.execute(
+            "insert into corpus.word_counts (word, frequency, paragraphs) "
+            "select w.lexeme, cardinality(w.positions), 1 from corpus.paragraphs as p "
+            "cross join lateral unnest(p.content_words) as w (lexeme, positions, weights) where p.id = $1",
+            paragraph,
+        )
+        await migrations.migrate(conn, schema_dir)
+        keys = await conn.fetch("select name, name_key from bookstore.authors order by id")
+        assert [r["name_key"] for r in keys] == ["οδοσ", "weisse", "émile"]
+        assert await conn.fetchval("select name_key from cookbook.ingredients where name = 'İrmik'") == "irmik"
+        words = {r["word"] for r in await conn.fetch("select word from corpus.word_counts")}
+        assert words == {"die", "strasse", "und", "οδοσ"}
+        # Later writes keep the key by the same rule (a trigger now, not a generated column).
+        await conn.execute("update bookstore.authors set name = 'STRAẞE' where name = 'Weiße'")
+        assert await conn.fetchval("select name_key from bookstore.authors where name = 'STRAẞE'") == "strasse"
+    finally:
+        await conn.close()
+        await drop_database(admin_url, name)
+
+
+async def test_the_migration_stops_on_names_the_fold_makes_one(admin_url: str, tmp_path: Path) -> None:
+    """Two names distinct under lower() but one under the fold stop 0010 naming the constraint and the key."""
+    schema_dir = Settings().schema_dir
+    before = tmp_path / "schema"
+    before.mkdir()
+    for path in sorted(schema_dir.glob("*.sql")):
+        if path.name < "0010":
+            shutil.copy(path, before / path.name)
+    name = f"catalog_test_folding_clash_{id(tmp_path)}"
+    conn = await _database_at(admin_url, name, before)
+    try:
+        await conn.execute("insert into cookbook.categories (name) values ('Straße'), ('STRASSE')")
+        await conn.execute("insert into bookstore.authors (name) values ('ΟΔΟΣ'), ('οδος'), ('Unique')")
+        with pytest.raises(migrations.MigrationError) as raised:
+            await migrations.migrate(conn, schema_dir)
+        message = str(raised.value)
+        assert "0010_case_folding.sql" in message
+        for table, (first, second) in [
+            ("cookbook.categories", ("Straße", "STRASSE")),
+            ("bookstore.authors", ("ΟΔΟΣ", "οδος")),
+        ]:
+            assert f"{table}: '{first}' = '{second}'" in message or f"{table}: '{second}' = '{first}'" in message
+        assert "Unique" not in message
+        applied = {r["filename"] for r in await conn.fetch("select filename from public.schema_migrations")}
+        assert not any(f.startswith("0010") for f in applied)
+    finally:
+        await conn.close()
+        await drop_database(admin_url, name)

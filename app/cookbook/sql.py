@@ -214,8 +214,9 @@ _UPSERT_INGREDIENTS = Statement("cookbook", "upsert_ingredients", ("names",))
 
 async def upsert_ingredients(conn: Connection, *, names: Sequence[str]) -> list[UpsertIngredientsRow]:
     """Returns, for each given name in the order given, the id of the ingredient with that name (any case), creating
-    the new ones. Names are deduplicated and written in name_key order, so concurrent writers cannot deadlock; the
-    no-op update makes a row a concurrent insert won visible to `returning`.
+    the new ones. A name given in several spellings is created as first given. Names are written in name_key order,
+    so concurrent writers cannot deadlock; the no-op update makes a row a concurrent insert won visible to
+    `returning`.
     """
     return cast(list[UpsertIngredientsRow], [dict(r) for r in await conn.fetch(_UPSERT_INGREDIENTS.sql, names)])
 

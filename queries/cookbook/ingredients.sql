@@ -49,8 +49,9 @@ order by n.position;
 -- Returns, for each given name in the order given, the id of the ingredient with that name (any
 -- case), creating the new ones.
 -- not null: id
--- Names are deduplicated and written in name_key order, so concurrent writers cannot deadlock;
--- the no-op update makes a row a concurrent insert won visible to `returning`.
+-- A name given in several spellings is created as first given. Names are written in name_key order,
+-- so concurrent writers cannot deadlock; the no-op update makes a row a concurrent insert won
+-- visible to `returning`.
 with given as (
     select
         n.name,
@@ -63,7 +64,7 @@ written as (
     insert into cookbook.ingredients (name)
     select distinct on (g.name_key) g.name
     from given as g
-    order by g.name_key, g.name
+    order by g.name_key, g.position
     on conflict (name_key) do update
         set name = cookbook.ingredients.name
     returning id, name_key

@@ -96,6 +96,11 @@ async def test_cookbook_ingredients_match_in_every_spelling(
     )
     assert again.status_code == 201, again.text
     assert again.json()["ingredients"] == [ingredient]
+    # So does a change of a recipe's ingredients, with a new one beside it.
+    lines = [{"name": spellings[2]}, {"name": "Salt"}]
+    changed = await client.patch(f"/cookbook/recipes/{again.json()['id']}", json={"ingredients": lines})
+    assert changed.status_code == 200, changed.text
+    assert [d["name"] for d in changed.json()["ingredient_details"]] == [spellings[0], "Salt"]
 
 
 async def test_the_reported_recipe_is_created(client: httpx.AsyncClient) -> None:

@@ -14,6 +14,7 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from app.database import Connection
@@ -58,6 +59,33 @@ async def add_pair(first: int, second: int, conn: Connection, note_first: bool =
         await asyncio.sleep(0.05)
         await conn.execute("update public.retry_counters set n = n + 1 where id = $1", second)
     return {"done": "yes"}
+
+
+SERIALIZATION_FAILURE = "do $$ begin raise exception 'conflict' using errcode = '40001'; end $$"
+"""A statement PostgreSQL answers with a real serialization failure (SQLSTATE 40001)."""
+
+
+@router.get("/test/stream")
+async def stream_then_fail(conn: Connection) -> StreamingResponse:
+    """An answer that starts, then meets a serialization failure: it must not run again."""
+    runs["stream"] += 1
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"first chunk\n"
+        await conn.execute(SERIALIZATION_FAILURE)
+        yield b"never sent\n"
+
+    return StreamingResponse(chunks(), media_type="text/plain")
+
+
+@router.get("/test/fail/{times}")
+async def fail_times(times: int, conn: Connection) -> dict[str, int]:
+    """Meets a serialization failure in its first `times` runs."""
+    runs["fail"] += 1
+    if runs["fail"] <= times:
+        async with conn.transaction():
+            await conn.execute(SERIALIZATION_FAILURE)
+    return {"runs": runs["fail"]}
 
 
 @pytest.fixture
@@ -163,3 +191,25 @@ async def test_a_request_that_committed_a_write_is_not_run_again(served: str, da
     assert runs["pair"] == len(requests) == notes, "a request was run again after it had committed a write"
     assert counted[503] > 0, "no deadlock happened: the test proves nothing"
     assert stored[1] == stored[3] == counted[200], "a deadlock victim's transaction left half of its writes"
+
+
+async def test_a_failure_is_run_again_once_then_answers_503(served: str) -> None:
+    async with httpx.AsyncClient(base_url=served, timeout=60) as http:
+        once = await http.get("/test/fail/1")
+        assert once.status_code == 200 and once.json() == {"runs": 2}, once.text
+        runs.clear()
+        twice = await http.get("/test/fail/2")
+        assert twice.status_code == 503, twice.text
+        assert twice.headers.get("retry-after") and "retry" in twice.json()["detail"]
+        assert runs["fail"] == 2, "run more than once again"
+
+
+async def test_an_answer_already_started_is_never_run_again(served: str) -> None:
+    async with httpx.AsyncClient(base_url=served, timeout=60) as http:
+        try:
+            answer = await http.get("/test/stream")
+            body = answer.text
+        except httpx.TransportError:  # the server cut the answer short
+            body = "cut short"
+    assert "never sent" not in body
+    assert runs["stream"] == 1, "an answer that had started ran again"

@@ -8,7 +8,8 @@ columns added, columns dropped, a table replaced by a view and that view replace
 same changes made by a session that sends no notice (psql, another tool), where only running the
 request again (app/retry.py) protects it. No answer is a 500;
 a 503 carries Retry-After; every write answered 201 is stored and no other (nothing half-written);
-every search answered 200 has its log row and every recipe view its count.
+every search answered 200 has its log row and every recipe view its count. Through `catalog migrate`,
+both processes hear every change, also after their listening connections were ended midway.
 """
 
 import asyncio
@@ -181,6 +182,30 @@ async def view_counts(conn: asyncpg.Connection) -> dict[int, int]:
     return {r["recipe_id"]: r["view_count"] for r in found}
 
 
+LISTENERS = (
+    "select pid from pg_stat_activity"
+    " where application_name = 'catalog schema listener' and datname = current_database()"
+)
+
+
+async def listeners_reconnect(database_url: str) -> None:
+    """End the app processes' listening connections (as a DBA or a failover would); wait until both listen again."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        ended = [r["pid"] for r in await conn.fetch(LISTENERS)]
+        assert len(ended) == 2
+        await conn.execute("select pg_terminate_backend(pid) from unnest($1::integer[]) as ended (pid)", ended)
+        deadline = time.monotonic() + 20
+        while True:
+            listening = [r["pid"] for r in await conn.fetch(LISTENERS)]
+            if len(listening) == 2 and not set(listening) & set(ended):
+                return
+            assert time.monotonic() < deadline, f"listeners {listening} after ending {ended}"
+            await asyncio.sleep(0.05)
+    finally:
+        await conn.close()
+
+
 async def apply_without_notice(database_url: str, sql: str) -> None:
     """The change as a DBA's own session makes it (psql, another tool): no NOTIFY reaches the app."""
     conn = await asyncpg.connect(database_url)
@@ -207,9 +232,7 @@ async def test_running_app_survives_every_online_migration(
             "product categories": [await conn.fetchval("select min(id) from inventory.categories")],
         }
         views_before = await view_counts(conn)
-        listeners = await conn.fetchval(
-            "select count(*) from pg_stat_activity where application_name = 'catalog schema listener' and datname = current_database()"
-        )
+        listeners = len(await conn.fetch(LISTENERS))
     finally:
         await conn.close()
     assert listeners == 2, "one listening connection per app process"
@@ -225,6 +248,8 @@ async def test_running_app_survives_every_online_migration(
                 while traffic.total < target:
                     assert not any(c.done() for c in clients), [c.exception() for c in clients if c.done()]
                     await asyncio.sleep(0.01)
+                if applied_by == "catalog migrate" and number == 9105:
+                    await listeners_reconnect(seeded)
                 started = time.monotonic()
                 if applied_by == "catalog migrate":
                     (schema_dir / f"{number}_online_{number}.sql").write_text(sql)

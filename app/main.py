@@ -37,6 +37,9 @@ from app.strict_query import reject_unknown_query
 from app.validation import reject_nul_characters
 
 log = logging.getLogger(__name__)
+
+POOL_CLOSE_SECONDS = 10
+"""Longest wait at shutdown for a pool's connections to come back before they are closed anyway."""
 requests_log = logging.getLogger("app.requests")
 
 _CLIENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -196,8 +199,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         tracing.flush()
         await listener.stop()
         await servers.stop()
-        for _, pool in servers.pools():
-            await pool.close()
+        for name, pool in servers.pools():
+            try:  # uvicorn drained the requests: a connection still out is leaked and would block close()
+                await asyncio.wait_for(pool.close(), POOL_CLOSE_SECONDS)
+            except TimeoutError:
+                log.warning("pool of %s: connections still in use after %ss; closing them", name, POOL_CLOSE_SECONDS)
+                pool.terminate()
         gc.unfreeze()  # an app built again in this process (tests) must not pin this one's objects
 
 

@@ -12,6 +12,7 @@ import logging
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import asyncpg
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random
 
 from app.access import sql as access_sql
 from app.core import sql as core_sql
@@ -34,10 +35,19 @@ async def ensure_app_role(conn: asyncpg.Connection, settings: Settings) -> bool:
                 await conn.execute(statement)
             except asyncpg.DuplicateObjectError:  # another process created it just now
                 pass
-        async with conn.transaction():
-            await access_sql.audit_all_tables(conn)  # a new domain's tables, before the grants
-            for grant in await core_sql.grant_statements(conn, role_name=role):
-                await conn.execute(grant["statement"])
+        # The app may be serving: a lock taken here can deadlock with its writes, so the whole
+        # transaction is run again (PostgreSQL rolled it back).
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception_type(asyncpg.DeadlockDetectedError),
+            stop=stop_after_attempt(3),
+            wait=wait_random(0, 0.5),
+            reraise=True,
+        ):
+            with attempt:
+                async with conn.transaction():
+                    await access_sql.audit_all_tables(conn)  # a new domain's tables, before the grants
+                    for grant in await core_sql.grant_statements(conn, role_name=role):
+                        await conn.execute(grant["statement"])
     except asyncpg.InsufficientPrivilegeError as exc:
         log.warning("cannot set up the app role %s (%s); serving as the migrating role", role, exc)
         return False

@@ -356,14 +356,20 @@ def test_pool_metrics_per_server_with_a_replica(cluster: Cluster) -> None:
             assert value(idle, "catalog_db_pool_in_use_connections", server="replica1") == 0
             replica_pool: asyncpg.Pool = servers.replicas[0].pool
             held = [await replica_pool.acquire(), await replica_pool.acquire()]
-            waiting = asyncio.create_task(client.get("/bookstore/authors"))  # a read: it waits for the replica
-            await asyncio.sleep(0.3)
-            busy = await scrape(client)
-            assert value(busy, "catalog_db_pool_in_use_connections", server="replica1") == 2
-            assert value(busy, "catalog_db_pool_waiting_requests", server="replica1") == 1
-            assert value(busy, "catalog_db_pool_waiting_requests", server="primary") == 0
-            for conn in held:
-                await replica_pool.release(conn)
+            try:  # held connections are released whatever happens: closing the pool would wait for them
+                waiting = asyncio.create_task(client.get("/bookstore/authors"))  # a read: waits for the replica
+                deadline = time.monotonic() + 10
+                busy = await scrape(client)
+                while value(busy, "catalog_db_pool_waiting_requests", server="replica1") < 1:
+                    assert time.monotonic() < deadline, "the read never waited for the replica's pool"
+                    await asyncio.sleep(0.05)
+                    busy = await scrape(client)
+                assert value(busy, "catalog_db_pool_in_use_connections", server="replica1") == 2
+                assert value(busy, "catalog_db_pool_waiting_requests", server="replica1") == 1
+                assert value(busy, "catalog_db_pool_waiting_requests", server="primary") == 0
+            finally:
+                for conn in held:
+                    await replica_pool.release(conn)
             assert (await waiting).status_code == 200
             done = await scrape(client)
             assert value(done, "catalog_db_pool_waiting_requests", server="replica1") == 0

@@ -42,8 +42,8 @@ _AUDIT_ALL_TABLES = Statement("access", "audit_all_tables", ())
 
 
 async def audit_all_tables(conn: Connection) -> int:
-    """Attaches the audit triggers to every domain table not yet audited (idempotent); returns how many tables are
-    audited.
+    """Attaches the audit triggers to every domain table that lacks them (idempotent); returns how many tables got
+    them.
     """
     return cast(int, await conn.fetchval(_AUDIT_ALL_TABLES.sql))
 

@@ -20,6 +20,6 @@ order by a.id desc
 limit :page_size;
 
 -- name: audit_all_tables()$
--- Attaches the audit triggers to every domain table not yet audited (idempotent); returns how many tables are audited.
+-- Attaches the audit triggers to every domain table that lacks them (idempotent); returns how many tables got them.
 -- not null: audited_tables
 select access.audit_all_tables() as audited_tables;

@@ -144,3 +144,23 @@ async def test_only_statements_that_may_write_mark_the_session(conn: asyncpg.Con
         ("categories", "local:127.0.0.1"),
         ("books", "local:127.0.0.1"),
     }
+
+
+async def test_audit_triggers_are_attached_only_where_missing(conn: asyncpg.Connection) -> None:
+    """catalog migrate and serve attach them while the app serves: a table that has them is not locked again."""
+    triggers = (
+        "select count(*) from pg_catalog.pg_trigger"
+        " where tgrelid = $1::regclass and tgname like 'audit\\_%' and not tgisinternal"
+    )
+    assert await conn.fetchval("select access.audit_all_tables()") == 0
+    await conn.execute("create table bookstore.audit_probe (id bigint primary key)")
+    try:
+        assert await conn.fetchval(triggers, "bookstore.audit_probe") == 0
+        assert await conn.fetchval("select access.audit_all_tables()") == 1
+        assert await conn.fetchval(triggers, "bookstore.audit_probe") == 3
+        await conn.execute("drop trigger audit_update on bookstore.audit_probe")
+        assert await conn.fetchval("select access.audit_all_tables()") == 1  # one missing: attached again
+        assert await conn.fetchval(triggers, "bookstore.audit_probe") == 3
+        assert await conn.fetchval("select access.audit_all_tables()") == 0
+    finally:
+        await conn.execute("drop table bookstore.audit_probe")

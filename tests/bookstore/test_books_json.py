@@ -1,7 +1,6 @@
 """GET /bookstore/books answers with JSON PostgreSQL built (books_page_json): the same values of the same
 JSON types as the rows serialised through schemas.Book gave before, page by page and across pages."""
 
-import json
 from typing import Any
 from urllib.parse import quote
 
@@ -11,7 +10,7 @@ from fastapi import FastAPI
 
 from app.bookstore import schemas, sql
 from tests.bookstore.helpers import add_book
-from tests.pages import next_url
+from tests.pages import typed, walk
 
 BOOKS: list[dict[str, Any]] = [
     {
@@ -51,15 +50,6 @@ BOOKS: list[dict[str, Any]] = [
 ]
 
 
-def typed(value: Any) -> Any:
-    """`value` with each scalar paired with its JSON type, so 12 and 12.0 (or "12") differ."""
-    if isinstance(value, dict):
-        return {key: typed(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [typed(item) for item in value]
-    return (type(value).__name__, value)
-
-
 async def expected(conn: asyncpg.Connection, author_id: int | None, category_id: int | None, q: str | None) -> Any:
     """Every matching book as schemas.Book serialised it for the answer before (rows, then pydantic)."""
     if category_id is None:
@@ -77,24 +67,6 @@ async def expected(conn: asyncpg.Connection, author_id: int | None, category_id:
             page_size=1000,
         )
     return [schemas.Book(**row).model_dump(mode="json") for row in rows]
-
-
-async def walked(client: httpx.AsyncClient, url: str, page_size: int) -> tuple[list[Any], int]:
-    """Every page's items (json.loads of the body as sent) and the number of pages, following Link."""
-    items: list[Any] = []
-    pages = 0
-    next_page: str | None = url
-    while next_page:
-        response = await client.get(next_page)
-        assert response.status_code == 200, response.text
-        assert response.headers["content-type"] == "application/json"
-        page = json.loads(response.content)
-        assert len(page) <= page_size
-        items += page
-        pages += 1
-        next_page = next_url(response)
-        assert pages <= len(BOOKS) + 1, "pagination does not end"
-    return items, pages
 
 
 async def test_pages_hold_the_values_and_types_the_rows_gave(
@@ -123,7 +95,9 @@ async def test_pages_hold_the_values_and_types_the_rows_gave(
     for query, author_id, category_id, q in searches:
         want = await expected(conn, author_id, category_id, q)
         for page_size in (1, 3, 100):
-            items, pages = await walked(client, f"/bookstore/books?{query}&page_size={page_size}", page_size)
+            items, pages = await walk(
+                client, f"/bookstore/books?{query}&page_size={page_size}", page_size, max_pages=len(BOOKS) + 1
+            )
             assert typed(items) == typed(want), (query, page_size)
             assert pages == max(1, -(-len(want) // page_size)), (query, page_size)
     prices = {book["title"]: book["price"] for book in await expected(conn, None, None, None)}

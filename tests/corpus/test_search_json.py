@@ -12,6 +12,7 @@ from app.corpus import schemas, search_plan, sql
 from app.pagination import encode_cursor
 from tests.corpus.helpers import store
 from tests.corpus.upstream import FakeUpstream
+from tests.pages import typed
 
 PARAGRAPHS = [
     'The river ran “quoted” and "double" with a \\ backslash.',
@@ -28,15 +29,6 @@ STAMPS = [
     datetime(2024, 12, 31, 23, 59, 59, 120000, tzinfo=UTC),
     datetime(5, 1, 1, tzinfo=UTC),
 ]
-
-
-def typed(value: Any) -> Any:
-    """`value` with each scalar paired with its JSON type, so 12 and 12.0 (or "12") differ."""
-    if isinstance(value, dict):
-        return {key: typed(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [typed(item) for item in value]
-    return (type(value).__name__, value)
 
 
 async def expected(conn: asyncpg.Connection, words: list[str], match_all: bool, after_id: int | None, size: int) -> Any:

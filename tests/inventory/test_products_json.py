@@ -2,7 +2,6 @@
 (products_page_json): the same values of the same JSON types as the rows serialised through
 schemas.Product gave before, page by page and across pages."""
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,7 +10,7 @@ import httpx
 
 from app.inventory import schemas, sql
 from tests.inventory.helpers import add_category, add_product
-from tests.pages import next_url
+from tests.pages import typed, walk
 
 PRODUCTS: list[dict[str, Any]] = [
     {"name": "Steel Claw Hammer", "sku": "HAM-1", "quantity": 10, "price": 9.99},
@@ -30,37 +29,11 @@ STAMPS = [
 ]
 
 
-def typed(value: Any) -> Any:
-    """`value` with each scalar paired with its JSON type, so 12 and 12.0 (or "12") differ."""
-    if isinstance(value, dict):
-        return {key: typed(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [typed(item) for item in value]
-    return (type(value).__name__, value)
-
-
 async def expected(conn: asyncpg.Connection, category_id: int | None, q: str | None, low_stock: bool) -> Any:
     rows = await sql.products_page(
         conn, category_id=category_id, q=q, low_stock=low_stock, after_id=None, page_size=1000
     )
     return [schemas.Product(**row).model_dump(mode="json") for row in rows]
-
-
-async def walked(client: httpx.AsyncClient, url: str, page_size: int) -> tuple[list[Any], int]:
-    items: list[Any] = []
-    pages = 0
-    next_page: str | None = url
-    while next_page:
-        response = await client.get(next_page)
-        assert response.status_code == 200, response.text
-        assert response.headers["content-type"] == "application/json"
-        page = json.loads(response.content)
-        assert len(page) <= page_size
-        items += page
-        pages += 1
-        next_page = next_url(response)
-        assert pages <= len(PRODUCTS) + 1, "pagination does not end"
-    return items, pages
 
 
 async def test_pages_hold_the_values_and_types_the_rows_gave(
@@ -89,7 +62,7 @@ async def test_pages_hold_the_values_and_types_the_rows_gave(
     for url, category_id, q, low_stock in searches:
         want = await expected(conn, category_id, q, low_stock)
         for page_size in (1, 3, 100):
-            items, pages = await walked(client, f"{url}page_size={page_size}", page_size)
+            items, pages = await walk(client, f"{url}page_size={page_size}", page_size, max_pages=len(PRODUCTS) + 1)
             assert typed(items) == typed(want), (url, page_size)
             assert pages == max(1, -(-len(want) // page_size)), (url, page_size)
     everything = {p["sku"]: p for p in await expected(conn, None, None, False)}

@@ -179,7 +179,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.pool = servers.primary.pool  # writes and background work (app/background.py) run on the primary
     servers.start()
     listener = schema_changes.SchemaListener(
-        url, lambda: [pool for _, pool in servers.pools()], settings.connect_timeout
+        settings.database_listen_url or url, lambda: [pool for _, pool in servers.pools()], settings
     )
     listener.start()  # `catalog migrate` announces each change: the pools drop their prepared statements
     refreshing = None

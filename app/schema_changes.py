@@ -2,18 +2,26 @@
 pooled connections' prepared statements before its next request.
 
 After each migration file it applies, `catalog migrate` sends a NOTIFY on `CHANNEL` (the payload is
-the file's name). Each app process keeps one connection to the primary LISTENing on it (a standby
-cannot LISTEN) and, on a notice, expires every pool's connections, the replicas' too (asyncpg's
-`Pool.expire_connections()`: each is closed as it comes back or is next taken, and replaced by a new
-one with empty statement and type caches). A request that met a stale statement before the notice
-arrived is run again (app/retry.py). A listening connection that is lost is opened again with
-backoff, and the pools expired once more: a notice may have been missed meanwhile.
+the file's name). Each app process keeps one connection to the primary (DATABASE_LISTEN_URL, else the
+serving URL) LISTENing on it (a standby cannot LISTEN) and, on a notice, expires every pool's
+connections, the replicas' too (asyncpg's `Pool.expire_connections()`: each is closed as it comes back
+or is next taken, and replaced by a new one with empty statement and type caches). A request that met
+a stale statement before the notice arrived is run again (app/retry.py). A listening connection that
+is lost is opened again with backoff, and the pools expired once more: a notice may have been missed
+meanwhile.
+
+Once listening, the connection checks that a notice sent by another session reaches it (a probe on
+`PROBE_CHANNEL`). Through a pooler in transaction mode (PgBouncer) it does not: the LISTEN stays on
+whichever server connection ran it. Then the listener instead reads the applied migrations through
+that connection every SCHEMA_POLL_INTERVAL_MS and treats each new file as a notice.
 """
 
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
@@ -21,10 +29,17 @@ from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 
 from app.errors import DATABASE_UNAVAILABLE
 from app.queries import ByName
+from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "catalog_schema_changed"
+LISTENER = "catalog schema listener"
+"""The listening connection's application_name."""
+PROBE = "probe "
+"""Start of a notice's payload that checks delivery (a file's name starts with its number): not a change."""
+PROBE_SECONDS = 5.0
+"""Longest wait for the probe's notice before the listener polls instead."""
 CONNECT_FAILURES = (*DATABASE_UNAVAILABLE, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
 LONGEST_WAIT_SECONDS = 10.0
 """Most time between two attempts to open the listening connection again."""
@@ -36,17 +51,28 @@ async def announce(conn: asyncpg.Connection, change: str) -> None:
     await ByName("core").execute(conn, "announce_schema_change", channel=CHANNEL, payload=change)
 
 
-class SchemaListener:
-    """One LISTEN connection to `url` (the primary) while started; each notice on CHANNEL, and each
-    reconnection, expires the connections of every pool `pools()` returns."""
+async def applied_migrations(conn: asyncpg.Connection) -> list[str]:
+    """The names of the applied migration files, oldest first (none before the first migration)."""
+    try:
+        return [row["filename"] for row in await ByName("core").fetch(conn, "applied_migrations")]
+    except asyncpg.UndefinedTableError:
+        return []
 
-    def __init__(self, url: str, pools: Callable[[], list[asyncpg.Pool]], connect_timeout: float) -> None:
+
+class SchemaListener:
+    """One connection to `url` (the primary) while started, LISTENing when notices reach it, else polling the
+    applied migrations every SCHEMA_POLL_INTERVAL_MS; each change heard, and each reconnection, expires the
+    connections of every pool `pools()` returns."""
+
+    def __init__(self, url: str, pools: Callable[[], list[asyncpg.Pool]], settings: Settings) -> None:
         self._url = url
         self._pools = pools
-        self._connect_timeout = connect_timeout
+        self._settings = settings
         self._task: asyncio.Task[None] | None = None
         self.notices = 0
-        """Notices heard since start (each expired the pools)."""
+        """Changes heard since start (each expired the pools)."""
+        self.polling = False
+        """Whether notices did not reach the listening connection, so it polls instead."""
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._listen(), name="schema change listener")
@@ -67,10 +93,25 @@ class SchemaListener:
                 lost = asyncio.Event()
                 conn.add_termination_listener(lambda _, closed=lost: closed.set())
                 await conn.add_listener(CHANNEL, self._heard)
+                self.polling = not await self._notices_arrive(conn)
+                seen: set[str] = set()
+                if self.polling:
+                    await conn.remove_listener(CHANNEL, self._heard)
+                    seen.update(await applied_migrations(conn))
                 if not first:
                     await self._expire("the listening connection was lost, and a notice with it perhaps")
                 first = False
-                await lost.wait()
+                if self.polling:
+                    log.warning(
+                        "schema changes: a notice sent to %s does not come back (a pooler in transaction mode?);"
+                        " reading the applied migrations every %d ms instead (DATABASE_LISTEN_URL: the server"
+                        " itself, to be told at once)",
+                        _server(self._url),
+                        self._settings.schema_poll_interval_ms,
+                    )
+                    await self._poll(conn, seen, lost)
+                else:
+                    await lost.wait()
                 log.warning("the schema change listener lost its connection; opening another")
             except CONNECT_FAILURES as exc:
                 log.warning("the schema change listener failed (%r); opening another connection", exc)
@@ -88,17 +129,58 @@ class SchemaListener:
             ),
         ):
             with attempt:
-                conn: asyncpg.Connection = await asyncpg.connect(
-                    self._url,
-                    timeout=self._connect_timeout,
-                    server_settings={"application_name": "catalog schema listener"},
-                )
-                return conn
+                return await self._open(LISTENER)
         raise AssertionError("AsyncRetrying without a stop condition returned")
+
+    async def _open(self, application_name: str) -> asyncpg.Connection:
+        conn: asyncpg.Connection = await asyncpg.connect(
+            self._url,
+            timeout=self._settings.connect_timeout,
+            statement_cache_size=self._settings.database_statement_cache_size,  # 0 behind PgBouncer
+            server_settings={"application_name": application_name},
+        )
+        return conn
+
+    async def _notices_arrive(self, conn: asyncpg.Connection) -> bool:
+        """Whether a notice another session sends on CHANNEL reaches `conn` within PROBE_SECONDS."""
+        probe = f"{PROBE}{os.getpid()} {os.urandom(8).hex()}"
+        arrived = asyncio.Event()
+
+        def heard(_conn: object, _pid: int, _channel: str, payload: object) -> None:
+            if payload == probe:
+                arrived.set()
+
+        await conn.add_listener(CHANNEL, heard)
+        try:
+            sender = await self._open(f"{LISTENER} probe")
+            try:
+                await announce(sender, probe)
+            finally:
+                await sender.close()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(arrived.wait(), PROBE_SECONDS)
+        finally:
+            await conn.remove_listener(CHANNEL, heard)
+        return arrived.is_set()
+
+    async def _poll(self, conn: asyncpg.Connection, seen: set[str], lost: asyncio.Event) -> None:
+        """Until the connection is lost: read the applied migrations every interval; each new one is a change."""
+        interval = self._settings.schema_poll_interval_ms / 1000
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(lost.wait(), interval)
+                return
+            for change in await applied_migrations(conn):
+                if change not in seen:
+                    seen.add(change)
+                    self.notices += 1
+                    await self._expire(f"catalog migrate applied {change}; seen by polling")
 
     async def _heard(
         self, _conn: asyncpg.Connection | PoolConnectionProxy, _pid: int, _channel: str, payload: object
     ) -> None:
+        if isinstance(payload, str) and payload.startswith(PROBE):
+            return
         self.notices += 1
         await self._expire(f"catalog migrate applied {payload}")
 
@@ -106,3 +188,9 @@ class SchemaListener:
         for pool in self._pools():
             await pool.expire_connections()
         log.info("schema changed (%s): pooled connections are replaced before their next use", why)
+
+
+def _server(url: str) -> str:
+    """`host:port` of `url`, for messages (never its password)."""
+    parts = urlsplit(url)
+    return f"{parts.hostname or 'the socket'}:{parts.port or 5432}"

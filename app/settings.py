@@ -72,6 +72,17 @@ class Settings(BaseSettings):
     app_database_url: str | None = Field(
         default=None, description="URL the app serves with; unset means DATABASE_URL's server logged in as app_role."
     )
+    database_listen_url: str | None = Field(
+        default=None,
+        description="URL the app's schema change listener connects to (the primary itself, not a pooler in transaction "
+        "mode); unset: the URL the app serves with (docs/reliability.md).",
+    )
+    schema_poll_interval_ms: int = Field(
+        default=1000,
+        ge=10,
+        description="Where notices cannot reach the listener (a pooler in transaction mode), how often it reads the "
+        "applied migrations instead.",
+    )
     database_replica_urls: str | None = Field(
         default=None,
         description="Comma-separated URLs of read replicas (streaming replicas of the primary), each logged in as "

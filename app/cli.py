@@ -15,6 +15,7 @@ from app.database import with_database
 from app.database_admin import database_exists, resolve_database_url
 from app.logs import uvicorn_log_config
 from app.queries import CallMismatch, StaleQueryCode
+from app.refusals import refusal, refusal_hint
 from app.seeding import print_progress, seed_demo_if_empty, seed_modules
 from app.settings import Settings, get_settings
 
@@ -274,25 +275,19 @@ def main(argv: list[str] | None = None) -> int:
             return plans_cli.run(args, settings)
     except migrations.MigrationError as exc:
         say(f"migration refused: {exc}")
+        if exc.hint:
+            say(f"hint: {exc.hint}")
         return 1
     except (StaleQueryCode, CallMismatch) as exc:  # a `.sql` file edited: FILE:LINE and what to do
         say(f"catalog {args.command}: {exc}")
         return 1
     except asyncpg.PostgresError as exc:  # the server refused a step: its answer, not a traceback
-        detail = f" ({exc.detail})" if exc.detail else ""
-        say(f"catalog {args.command}: PostgreSQL refused it: {exc.sqlstate}: {exc}{detail}")
-        say(f"hint: {_refusal_hint(exc)}")
+        say(f"catalog {args.command}: PostgreSQL refused it: {refusal(exc)}")
+        say(f"hint: {refusal_hint(exc)}")
         return 1
     except KeyboardInterrupt:
         return 130
     return 2
-
-
-def _refusal_hint(exc: asyncpg.PostgresError) -> str:
-    """What a DBA does next about a statement PostgreSQL refused (`exc.sqlstate` decides)."""
-    if exc.sqlstate in ("40001", "40P01", "55P03"):  # serialization failure, deadlock, lock not available
-        return "it collided with other sessions (the running app?): run the command again"
-    return "the server log names the statement; `catalog psql` opens the database to look around"
 
 
 if __name__ == "__main__":

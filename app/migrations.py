@@ -27,10 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
+from pglast.parser import ParseError, split
 
 from app import schema_changes
 from app.index_leftovers import InvalidIndex, invalid_indexes, left_by
 from app.queries import ByName
+from app.refusals import refusal, refusal_hint
 
 MIGRATION_NAME = re.compile(r"^\d{4}_[a-z0-9_]+\.sql$")
 NO_TRANSACTION_MARKER = "-- catalog: no-transaction"
@@ -46,7 +48,16 @@ CORE = ByName("core")
 
 
 class MigrationError(Exception):
-    """The schema folder and the database disagree in a way that needs a person."""
+    """The schema folder and the database disagree in a way that needs a person; `hint` says what to do."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+def refused(place: str, exc: asyncpg.PostgresError, how: str = "", then: str = "") -> MigrationError:
+    """MigrationError for a statement PostgreSQL refused at `place` (FILE:LINE): its SQLSTATE, message, hint."""
+    return MigrationError(f"{place}: failed{how}: {refusal(exc)}{then}", refusal_hint(exc))
 
 
 @dataclass(frozen=True)
@@ -241,18 +252,37 @@ def _refuse_edited(state: MigrationStatus) -> None:
         )
 
 
+def statement_lines(text: str) -> list[tuple[int, str]] | None:
+    """Each statement of `text` with the line it starts on (PostgreSQL's parser, pglast, splits them);
+    None when pglast cannot parse the text (a syntax error, or syntax newer than pglast's parser)."""
+    try:
+        return [(text.count("\n", 0, part.start or 0) + 1, text[part]) for part in split(text, only_slices=True)]
+    except ParseError:
+        return None
+
+
 async def _apply_in_transaction(conn: asyncpg.Connection, file: MigrationFile) -> None:
+    """Run the file's statements one by one in one transaction (so a refusal names its line), then record it."""
+    statements = statement_lines(file.text)
+    whole = statements is None  # then the server parses it whole; a syntax error's position gives the line
+    if statements is None:
+        statements = [(1, file.text)] if sql_statements(file.text) else []  # comments alone: nothing to run
     async with conn.transaction():
-        try:
-            if sql_statements(file.text):  # a file of comments alone is an empty query asyncpg cannot run
-                await conn.execute(file.text)
-        except asyncpg.ActiveSQLTransactionError as exc:
-            raise MigrationError(
-                f"{file.filename} failed: {exc}. Migrations run in a transaction unless marked: put this"
-                f" statement alone in its own file whose first line is `{NO_TRANSACTION_MARKER}`"
-            ) from exc
-        except asyncpg.PostgresError as exc:
-            raise MigrationError(f"{file.filename} failed: {exc}") from exc
+        for line, statement in statements:
+            try:
+                await conn.execute(statement)
+            except asyncpg.PostgresError as exc:
+                if exc.position:  # a character offset (from 1) into the statement sent
+                    line += statement.count("\n", 0, int(exc.position) - 1)
+                elif whole:
+                    line = statement_line(file)
+                place = f"{file.path.parent.name}/{file.filename}:{line}"
+                if isinstance(exc, asyncpg.ActiveSQLTransactionError):
+                    raise MigrationError(
+                        f"{place}: failed: {exc}. Migrations run in a transaction unless marked: put this"
+                        f" statement alone in its own file whose first line is `{NO_TRANSACTION_MARKER}`"
+                    ) from exc
+                raise refused(place, exc) from exc
         await CORE.execute(conn, "record_migration", filename=file.filename, checksum=file.checksum)
 
 
@@ -280,7 +310,6 @@ async def _apply_online(
     try:
         await conn.execute(statement)
     except asyncpg.PostgresError as exc:
-        detail = f" ({exc.detail})" if getattr(exc, "detail", None) else ""
         left = [i.qualified for i in await left_by(conn, statement, await invalid_indexes(conn))]
         hint = ""
         if left:
@@ -288,7 +317,7 @@ async def _apply_online(
                 f"; it left the INVALID index {', '.join(left)}: fix the cause, then catalog migrate drops it"
                 " and builds the index again"
             )
-        raise MigrationError(f"{where(file)}: failed (outside a transaction): {exc}{detail}{hint}") from exc
+        raise refused(where(file), exc, " (outside a transaction)", hint) from exc
     finally:
         await CORE.fetchrow(
             conn,

@@ -93,15 +93,19 @@ class SchemaListener:
                 lost = asyncio.Event()
                 conn.add_termination_listener(lambda _, closed=lost: closed.set())
                 await conn.add_listener(CHANNEL, self._heard)
+                seen = await self._applied_if_readable(conn)  # before the probe: a file applied meanwhile is new
                 self.polling = not await self._notices_arrive(conn)
-                seen: set[str] = set()
                 if self.polling:
                     await conn.remove_listener(CHANNEL, self._heard)
-                    seen.update(await applied_migrations(conn))
+                    if seen is None:  # raises again, saying why (the role may not read them?), and is retried
+                        seen = set(await applied_migrations(conn))
                 if not first:
                     await self._expire("the listening connection was lost, and a notice with it perhaps")
                 first = False
-                if self.polling:
+                if not self.polling:
+                    log.info("schema changes: listening on %s", _server(self._url))
+                    await lost.wait()
+                else:
                     log.warning(
                         "schema changes: a notice sent to %s does not come back (a pooler in transaction mode?);"
                         " reading the applied migrations every %d ms instead (DATABASE_LISTEN_URL: the server"
@@ -109,9 +113,7 @@ class SchemaListener:
                         _server(self._url),
                         self._settings.schema_poll_interval_ms,
                     )
-                    await self._poll(conn, seen, lost)
-                else:
-                    await lost.wait()
+                    await self._poll(conn, seen or set(), lost)
                 log.warning("the schema change listener lost its connection; opening another")
             except CONNECT_FAILURES as exc:
                 log.warning("the schema change listener failed (%r); opening another connection", exc)
@@ -140,6 +142,14 @@ class SchemaListener:
             server_settings={"application_name": application_name},
         )
         return conn
+
+    @staticmethod
+    async def _applied_if_readable(conn: asyncpg.Connection) -> set[str] | None:
+        """The applied migrations' names, or None when this role may not read them (listening does not need to)."""
+        try:
+            return set(await applied_migrations(conn))
+        except asyncpg.InsufficientPrivilegeError:
+            return None
 
     async def _notices_arrive(self, conn: asyncpg.Connection) -> bool:
         """Whether a notice another session sends on CHANNEL reaches `conn` within PROBE_SECONDS."""

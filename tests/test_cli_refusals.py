@@ -36,11 +36,12 @@ def catalog(database_url: str, *args: str, schema_dir: Path | None = None) -> tu
 
 
 def assert_refused(code: int, said: str, sqlstate: str, *words: str) -> None:
-    """Exit 1, the SQLSTATE and every word said, a `hint:` line, no traceback."""
+    """Exit 1, the SQLSTATE and every word said, a `catalog: hint:` line, no traceback."""
     assert code == 1, said
     assert "Traceback" not in said, said
     assert f"{sqlstate}: " in said, said
-    assert any(line.startswith("hint: ") and len(line) > len("hint: ") for line in said.splitlines()), said
+    hint = "catalog: hint: "
+    assert any(line.startswith(hint) and len(line) > len(hint) for line in said.splitlines()), said
     for word in words:
         assert word in said, f"{word!r} not in:\n{said}"
 

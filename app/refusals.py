@@ -9,7 +9,8 @@ COLLIDED = ("40001", "40P01", "55P03")  # serialization failure, deadlock, lock 
 def refusal(exc: asyncpg.PostgresError) -> str:
     """`SQLSTATE: message (detail)` of a refused statement."""
     detail = f" ({exc.detail})" if getattr(exc, "detail", None) else ""
-    return f"{exc.sqlstate}: {exc}{detail}"
+    message = getattr(exc, "message", None) or str(exc)  # str() adds DETAIL and HINT lines of its own
+    return f"{exc.sqlstate}: {message}{detail}"
 
 
 def refusal_hint(exc: asyncpg.PostgresError) -> str:
@@ -23,7 +24,10 @@ def refusal_hint(exc: asyncpg.PostgresError) -> str:
     if state == "57014":
         return "it ran past statement_timeout or was cancelled: run it again when the database is quieter"
     if state.startswith("23"):
-        return "rows already stored break this rule: correct them first (an earlier migration), then run it again"
+        return (
+            "a row breaks this constraint (one the statement writes, or one stored before it adds the"
+            " constraint): correct the data first (an earlier migration), then run it again"
+        )
     if state == "42501":
         return "the role in DATABASE_URL may not do this: run `catalog` as the owner of the schema"
     if state == "42601":

@@ -60,7 +60,7 @@ MIGRATIONS = {
         "insert into bookstore.authors (name) values (null);\n",
         "23502",
         3,
-        ["null value", "correct them first"],
+        ["null value", "correct the data first"],
     ),
     "unique violated": (
         "insert into inventory.categories (name) values ('Tools');\n\n"
@@ -77,7 +77,7 @@ MIGRATIONS = {
         "alter table bookstore.books\n    add constraint books_modern check (published_year >= 1900);\n",
         "23514",
         5,
-        ["books_modern", "is violated by some row", "correct them first"],
+        ["books_modern", "is violated by some row", "correct the data first"],
     ),
     "syntax error inside a statement": (
         "-- a column for notes\nalter table bookstore.books\n    add colum note text;\n",

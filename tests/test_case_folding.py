@@ -14,8 +14,10 @@ import httpx
 import pytest
 
 from app import migrations
+from app.bookstore import sql as bookstore_sql
 from app.database import with_database
 from app.database_admin import create_database, drop_database
+from app.inventory import sql as inventory_sql
 from app.settings import Settings
 from tests.conftest import assert_error
 
@@ -157,6 +159,117 @@ async def test_inventory_categories_are_one_name_in_every_spelling(
         assert_error(await client.post("/inventory/categories", json={"name": spelling}), 409)
     listed = (await client.get("/inventory/categories")).json()
     assert [c["name"] for c in listed] == [spellings[0]], kind
+
+
+@pytest.mark.parametrize(("kind", "spellings"), kinds())
+async def test_inventory_product_search_finds_every_spelling(
+    client: httpx.AsyncClient, kind: str, spellings: list[str]
+) -> None:
+    """`q` (name contains) folds like the names: a product named in one spelling is found by every other."""
+    category = (await client.post("/inventory/categories", json={"name": f"Search {kind}"})).json()["id"]
+    product_ids = []
+    for number, spelling in enumerate(spellings):
+        body = {"name": f"Box of {spelling} no. {number}", "sku": f"FOLD-{number}", "price": 1, "category_id": category}
+        created = await client.post("/inventory/products", json=body)
+        assert created.status_code == 201, created.text
+        product_ids.append(created.json()["id"])
+    for spelling in spellings:
+        for text in (spelling, f"of {spelling} no", prefix(spelling, 4)):
+            found = await client.get("/inventory/products", params={"q": text, "page_size": 100})
+            assert found.status_code == 200, found.text
+            assert [p["id"] for p in found.json()] == product_ids, (kind, text)
+            in_category = await client.get(f"/inventory/categories/{category}/products", params={"q": text})
+            assert [p["id"] for p in in_category.json()] == product_ids, (kind, text)
+
+
+@pytest.mark.parametrize(("kind", "spellings"), kinds())
+async def test_bookstore_title_search_finds_every_spelling(
+    client: httpx.AsyncClient, kind: str, spellings: list[str]
+) -> None:
+    """Title words (`q`) fold like the names: a title written in one spelling is found by every other."""
+    book_ids = []
+    for number, spelling in enumerate(spellings):
+        title = f"The {spelling} chronicle {number}"
+        body = {"title": title, "author": f"Writer {kind}", "published_year": 2000, "categories": ["Shelf"]}
+        created = await client.post("/bookstore/books", json=body)
+        assert created.status_code == 201, created.text
+        assert created.json()["title"] == title, "stored as given"
+        book_ids.append(created.json()["id"])
+    for spelling in spellings:
+        for words in (spelling, f"chronicle {spelling}", f"{spelling.upper()} THE"):
+            found = await client.get("/bookstore/books", params={"q": words, "page_size": 100})
+            assert found.status_code == 200, found.text
+            assert sorted(b["id"] for b in found.json()) == book_ids, (kind, words)
+            in_category = await client.get("/bookstore/books", params={"q": words, "category": "shelf"})
+            assert sorted(b["id"] for b in in_category.json()) == book_ids, (kind, words)
+
+
+async def test_searches_keep_different_names_apart(client: httpx.AsyncClient) -> None:
+    """An accent or another letter is not a case: product and title search find each name by itself only."""
+    category = (await client.post("/inventory/categories", json={"name": "Apart"})).json()["id"]
+    for number, pair in enumerate(DISTINCT):
+        for side, name in enumerate(pair):
+            body = {"name": f"{name} item", "sku": f"APART-{number}-{side}", "price": 1, "category_id": category}
+            product = await client.post("/inventory/products", json=body)
+            assert product.status_code == 201, product.text
+            book = {"title": f"{name} tale", "author": "Apart", "published_year": 2001}
+            assert (await client.post("/bookstore/books", json=book)).status_code == 201
+        for name in pair:
+            for spelling in (name, name.upper(), unicodedata.normalize("NFD", name)):
+                products = (await client.get("/inventory/products", params={"q": spelling})).json()
+                assert [p["name"] for p in products] == [f"{name} item"], spelling
+                books = (await client.get("/bookstore/books", params={"q": spelling})).json()
+                assert [b["title"] for b in books] == [f"{name} tale"], spelling
+
+
+async def test_the_search_indexes_are_rebuilt_on_the_folded_text(admin_url: str, tmp_path: Path) -> None:
+    """0012-0015 on a database with rows: the folded-text indexes are built valid, the old ones dropped,
+    and the product and title searches can read them (checked with sequential scans off)."""
+    schema_dir = Settings().schema_dir
+    before = tmp_path / "schema"
+    before.mkdir()
+    for path in sorted(schema_dir.glob("*.sql")):
+        if path.name < "0012":
+            shutil.copy(path, before / path.name)
+    name = f"catalog_test_folding_search_{id(tmp_path)}"
+    conn = await _database_at(admin_url, name, before)
+    try:
+        category = await conn.fetchval("insert into inventory.categories (name) values ('Pantry') returning id")
+        await conn.execute(
+            "insert into inventory.products (name, sku, price, category_id) values ($1, 'P-1', 1, $2)",
+            "İRMİK",
+            category,
+        )
+        author = await conn.fetchval("insert into bookstore.authors (name) values ('Someone') returning id")
+        await conn.execute(
+            "insert into bookstore.books (title, author_id, published_year) values ($1, $2, 2000)",
+            "ΟΔΟΣ STRAẞE",
+            author,
+        )
+        await migrations.migrate(conn, schema_dir)
+        indexes = {
+            r["indexrelid"]: r["indisvalid"]
+            for r in await conn.fetch(
+                "select indexrelid::regclass::text, indisvalid from pg_catalog.pg_index"
+                " where indrelid in ('inventory.products'::regclass, 'bookstore.books'::regclass)"
+            )
+        }
+        assert indexes.get("inventory.products_name_fold_trgm_idx") is True
+        assert indexes.get("bookstore.books_title_fold_words_idx") is True
+        assert "inventory.products_name_trgm_idx" not in indexes
+        assert "bookstore.books_title_words_idx" not in indexes
+        await conn.execute("set enable_seqscan = off")
+        for query, args, index in [
+            (inventory_sql._PRODUCTS_PAGE.sql, (None, "ırmık", None, None, 20), "products_name_fold_trgm_idx"),
+            (inventory_sql._PRODUCTS_PAGE.sql, (category, "irmi", None, None, 20), "products_name_fold_trgm_idx"),
+            (bookstore_sql._BOOKS_PAGE.sql, (None, "οδος strasse", None, None, 20), "books_title_fold_words_idx"),
+        ]:
+            plan = "\n".join(r[0] for r in await conn.fetch(f"explain {query}", *args))
+            assert index in plan, plan
+            assert len(await conn.fetch(query, *args)) == 1, args
+    finally:
+        await conn.close()
+        await drop_database(admin_url, name)
 
 
 async def _database_at(admin_url: str, name: str, schema_dir: Path) -> asyncpg.Connection:

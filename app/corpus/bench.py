@@ -29,7 +29,7 @@ def ceiling_routes(ceiling: Ceiling) -> Routes:
     async def search(conn: asyncpg.Connection, query: Query, body: bytes) -> Any:
         """POST /corpus/search: the app's search without a framework (no cursor)."""
         given = json.loads(body)
-        words = list(dict.fromkeys(w.lower() for w in given["words"]))
+        words = list(dict.fromkeys(given["words"]))
         match_all = given.get("operator", "and") == "and"
         size = given.get("page_size") or 20
         async with conn.transaction(isolation="repeatable_read", readonly=True):
@@ -48,7 +48,7 @@ def postgres_json_routes(ceiling: Ceiling) -> Routes:
         """POST /corpus/search with the page's JSON built by PostgreSQL (the app's search_plan.page_json),
         spliced into the answer's object."""
         given = json.loads(body)
-        words = list(dict.fromkeys(w.lower() for w in given["words"]))
+        words = list(dict.fromkeys(given["words"]))
         match_all = given.get("operator", "and") == "and"
         size = given.get("page_size") or 20
         async with conn.transaction(isolation="repeatable_read", readonly=True):

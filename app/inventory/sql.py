@@ -113,10 +113,10 @@ async def products_page(
     after_id: int | None,
     page_size: int,
 ) -> list[ProductsRow]:
-    """Returns one page of products in id order, optionally of one category, whose name contains q (any case) or
-    whose SKU starts with it, and at or below their reorder level. LIKE wildcards in q are escaped, so they match
-    literally; the folded patterns are constants the planner estimates and matches to the trigram index on
-    lower(name) and the "C" index on sku_key.
+    """Returns one page of products in id order, optionally of one category, whose name contains q (any case, folded
+    by public.fold_name) or whose SKU starts with it, and at or below their reorder level. LIKE wildcards in q are
+    escaped, so they match literally; the folded patterns are constants the planner estimates and matches to the
+    trigram index on fold_name(name) and the "C" index on sku_key (SKUs are ASCII, where fold_name and lower agree).
     """
     return cast(
         list[ProductsRow],

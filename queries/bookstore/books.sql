@@ -1,6 +1,8 @@
 -- Books: listing and search (keyset-paginated newest first), detail, create, update, delete.
 -- The optional filters are written `:x is null or ...`: app sessions run with
 -- plan_cache_mode = force_custom_plan, so the planner sees the values and drops unused branches.
+-- Title words match in any case: title and words are both folded by public.fold_name, the expression
+-- of the full-text index books_title_fold_words_idx.
 
 -- name: books_page(author_id, title_words, after_year, after_id, page_size)
 -- Returns one page of books, newest first, optionally of one author and with all the given title words.
@@ -19,7 +21,8 @@ with page as (
         (:author_id::bigint is null or b.author_id = :author_id)
         and (
             :title_words::text is null
-            or to_tsvector('simple', b.title) @@ plainto_tsquery('simple', :title_words)
+            or to_tsvector('simple', public.fold_name(b.title))
+            @@ plainto_tsquery('simple', public.fold_name(:title_words))
         )
         and (
             :after_year::integer is null
@@ -68,7 +71,8 @@ with page as (
         and (:author_id::bigint is null or b.author_id = :author_id)
         and (
             :title_words::text is null
-            or to_tsvector('simple', b.title) @@ plainto_tsquery('simple', :title_words)
+            or to_tsvector('simple', public.fold_name(b.title))
+            @@ plainto_tsquery('simple', public.fold_name(:title_words))
         )
         and (
             :after_year::integer is null
@@ -117,7 +121,8 @@ with page as (
         (:author_id::bigint is null or b.author_id = :author_id)
         and (
             :title_words::text is null
-            or to_tsvector('simple', b.title) @@ plainto_tsquery('simple', :title_words)
+            or to_tsvector('simple', public.fold_name(b.title))
+            @@ plainto_tsquery('simple', public.fold_name(:title_words))
         )
         and (
             :after_year::integer is null
@@ -189,7 +194,8 @@ with page as (
         and (:author_id::bigint is null or b.author_id = :author_id)
         and (
             :title_words::text is null
-            or to_tsvector('simple', b.title) @@ plainto_tsquery('simple', :title_words)
+            or to_tsvector('simple', public.fold_name(b.title))
+            @@ plainto_tsquery('simple', public.fold_name(:title_words))
         )
         and (
             :after_year::integer is null

@@ -4,9 +4,10 @@
 
 -- name: products_page(category_id, q, low_stock, after_id, page_size)
 -- Returns one page of products in id order, optionally of one category, whose name contains q
--- (any case) or whose SKU starts with it, and at or below their reorder level.
+-- (any case, folded by public.fold_name) or whose SKU starts with it, and at or below their reorder level.
 -- LIKE wildcards in q are escaped, so they match literally; the folded patterns are constants the
--- planner estimates and matches to the trigram index on lower(name) and the "C" index on sku_key.
+-- planner estimates and matches to the trigram index on fold_name(name) and the "C" index on sku_key
+-- (SKUs are ASCII, where fold_name and lower agree).
 select
     p.id,
     p.name,
@@ -22,8 +23,10 @@ where
     (:category_id::bigint is null or p.category_id = :category_id)
     and (
         :q::text is null
-        or lower(p.name) like '%' || replace(replace(replace(lower(:q), '\', '\\'), '%', '\%'), '_', '\_') || '%'
-        or p.sku_key like replace(replace(replace(lower(:q), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+        or public.fold_name(p.name)
+        like '%' || replace(replace(replace(public.fold_name(:q), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+        or p.sku_key
+        like replace(replace(replace(public.fold_name(:q), '\', '\\'), '%', '\%'), '_', '\_') || '%'
     )
     and (:low_stock::boolean is not true or p.quantity <= p.reorder_level)
     and (:after_id::bigint is null or p.id > :after_id)
@@ -53,8 +56,10 @@ with page as (
         (:category_id::bigint is null or p.category_id = :category_id)
         and (
             :q::text is null
-            or lower(p.name) like '%' || replace(replace(replace(lower(:q), '\', '\\'), '%', '\%'), '_', '\_') || '%'
-            or p.sku_key like replace(replace(replace(lower(:q), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            or public.fold_name(p.name)
+            like '%' || replace(replace(replace(public.fold_name(:q), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            or p.sku_key
+            like replace(replace(replace(public.fold_name(:q), '\', '\\'), '%', '\%'), '_', '\_') || '%'
         )
         and (:low_stock::boolean is not true or p.quantity <= p.reorder_level)
         and (:after_id::bigint is null or p.id > :after_id)

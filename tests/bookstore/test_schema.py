@@ -60,7 +60,7 @@ async def test_indexes_the_queries_need(conn: asyncpg.Connection) -> None:
     indexes = {r["indexname"]: r["indexdef"] for r in found}
     assert "(published_year, id)" in indexes["books_published_year_id_idx"]
     assert "(author_id, published_year, id)" in indexes["books_author_id_published_year_id_idx"]
-    assert "gin (to_tsvector('simple'::regconfig, title))" in indexes["books_title_words_idx"]
+    assert "gin (to_tsvector('simple'::regconfig, fold_name(title)))" in indexes["books_title_fold_words_idx"]
     assert "(category_id, published_year, book_id)" in indexes["book_category_category_id_published_year_book_id_idx"]
     assert "(name_key)" in indexes["authors_name_key_unique"]
 

@@ -19,13 +19,14 @@ import logging
 import re
 from collections.abc import AsyncIterator, MutableMapping
 from contextlib import asynccontextmanager
+from typing import cast
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.access import session
-from app.core import sql as core_sql
+from app.commits import CommitNoting
 from app.errors import DATABASE_UNAVAILABLE, UNAVAILABLE_DETAIL, ServiceUnavailable, request_id
 from app.metrics import waiting_for
 from app.readonly import is_read_only, mark_writing
@@ -43,6 +44,13 @@ ROUTE_KEY = "catalog.route"
 # A statement that fails on a replica for these reasons reruns on the primary.
 REPLICA_FAILURES = (*DATABASE_UNAVAILABLE, asyncpg.InterfaceError, TimeoutError)
 RECOVERY_CONFLICTS = (asyncpg.SerializationError,)  # "canceling statement due to conflict with recovery"
+# A statement prepared on a replica before it replayed a schema change ("cached plan must not change
+# result type", 0A000: asyncpg's InvalidCachedStatementError; or a type asyncpg had cached): reruns on
+# the primary, which has the new schema; asyncpg has dropped the stale statement, so the replica
+# prepares it again next time.
+STALE_STATEMENTS = (asyncpg.FeatureNotSupportedError, asyncpg.OutdatedSchemaCacheError)
+REPLICA_RERUNS = (*REPLICA_FAILURES, *RECOVERY_CONFLICTS, *STALE_STATEMENTS, asyncpg.ReadOnlySQLTransactionError)
+"""What a statement on a replica may fail with and still be answered: it reruns on the primary."""
 
 
 def format_token(position: int) -> str:
@@ -134,7 +142,7 @@ class RoutedConnection:
             if replica is not None:
                 try:
                     return await replica.fetch(query, *args, timeout=timeout)
-                except (*REPLICA_FAILURES, *RECOVERY_CONFLICTS, asyncpg.ReadOnlySQLTransactionError) as exc:
+                except REPLICA_RERUNS as exc:
                     await self._replica_failed(query, exc)
         result = await (await self._on_primary(query)).fetch(query, *args, timeout=timeout)
         self._ran(query)
@@ -146,7 +154,7 @@ class RoutedConnection:
             if replica is not None:
                 try:
                     return await replica.fetchrow(query, *args, timeout=timeout)
-                except (*REPLICA_FAILURES, *RECOVERY_CONFLICTS, asyncpg.ReadOnlySQLTransactionError) as exc:
+                except REPLICA_RERUNS as exc:
                     await self._replica_failed(query, exc)
         result = await (await self._on_primary(query)).fetchrow(query, *args, timeout=timeout)
         self._ran(query)
@@ -158,7 +166,7 @@ class RoutedConnection:
             if replica is not None:
                 try:
                     return await replica.fetchval(query, *args, column=column, timeout=timeout)
-                except (*REPLICA_FAILURES, *RECOVERY_CONFLICTS, asyncpg.ReadOnlySQLTransactionError) as exc:
+                except REPLICA_RERUNS as exc:
                     await self._replica_failed(query, exc)
         result = await (await self._on_primary(query)).fetchval(query, *args, column=column, timeout=timeout)
         self._ran(query)
@@ -170,7 +178,7 @@ class RoutedConnection:
             if replica is not None:
                 try:
                     return await replica.execute(query, *args, timeout=timeout)
-                except (*REPLICA_FAILURES, *RECOVERY_CONFLICTS, asyncpg.ReadOnlySQLTransactionError) as exc:
+                except REPLICA_RERUNS as exc:
                     await self._replica_failed(query, exc)
         result = await (await self._on_primary(query)).execute(query, *args, timeout=timeout)
         self._ran(query)
@@ -210,9 +218,10 @@ class RoutedConnection:
         try:
             if self._wrote:
                 self._wrote = False
-                self._route.committed(await core_sql.wal_position(primary))
-        except (*DATABASE_UNAVAILABLE, asyncpg.InterfaceError, asyncpg.PostgresError) as exc:
-            log.warning("could not read the WAL position after a write (no Consistency-Token): %r", exc)
+                # Also tells the process's read position (app/commits.py); None: not read, no token.
+                position = await cast(CommitNoting, primary).read_position(wrote=True)
+                if position is not None:
+                    self._route.committed(position)
         finally:
             if self._tagged:
                 self._tagged = False
@@ -273,6 +282,12 @@ class RoutedConnection:
         elif isinstance(exc, RECOVERY_CONFLICTS):
             log.info(
                 "a statement on replica %s was cancelled (%r); rerunning it on the primary", server and server.name, exc
+            )
+        elif isinstance(exc, STALE_STATEMENTS):
+            log.info(
+                "a statement prepared on replica %s is stale after a schema change (%r); rerunning it on the primary",
+                server and server.name,
+                exc,
             )
         elif server is not None:
             self._route.servers.failed(server, exc)

@@ -10,8 +10,12 @@ back, and with the primary stopped reads answer 200 and writes 503 until it is b
 import asyncio
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
@@ -20,8 +24,9 @@ from fastapi import FastAPI
 
 from app.main import create_app
 from app.readonly import is_read_only
-from app.replica_cluster import Cluster, primary_with_replica
+from app.replica_cluster import SYSTEM_BINARIES, Cluster, MissingBinaries, primary_with_replica
 from app.routing import Route, format_token, parse_token
+from app.schema_changes import announce
 from app.settings import Settings
 from tests.conftest import make_settings
 from tests.operating.scrape import scrape, value
@@ -36,8 +41,13 @@ OTHER_SERVICES = {"/corpus/dictionary"}  # asks a dictionary API on the internet
 
 @pytest.fixture(scope="module")
 def made_cluster() -> Iterator[Cluster]:
-    with primary_with_replica("replica-test", DOMAINS) as made:
-        yield made
+    """A replica of an embedded server of the module's own, or with DATABASE_URL set of that server
+    (a database of the module's own on it), made with the binaries of its major version."""
+    try:
+        with primary_with_replica("replica-test", DOMAINS) as made:
+            yield made
+    except MissingBinaries as missing:
+        pytest.skip(str(missing))
 
 
 @pytest.fixture
@@ -95,6 +105,26 @@ def wait_for(what: str, done: Callable[[], bool], timeout: float = 20) -> None:
 def replica_status(http: httpx.Client) -> str:
     servers = http.get("/ready").json().get("servers", [])
     return next(str(server["status"]) for server in servers if server["role"] == "replica")
+
+
+def test_the_replica_is_of_the_test_server_with_its_major_version(cluster: Cluster) -> None:
+    """DATABASE_URL set: the replica follows that server, made with /usr/lib/postgresql/<major>/bin;
+    unset: an embedded server of the module's own, with the embedded binaries."""
+    version = "select current_setting('server_version_num')::int"
+    primary_version, replica_version = (
+        asyncio.run(cluster.on_primary(version)),
+        asyncio.run(cluster.on_replica(version)),
+    )
+    assert primary_version == replica_version
+    assert asyncio.run(cluster.on_replica("select pg_is_in_recovery()")) is True
+    given = Settings().database_url
+    if given:
+        assert urlsplit(cluster.url).netloc == urlsplit(given).netloc
+        assert cluster.binaries.bin_dir == SYSTEM_BINARIES / str(int(str(primary_version)) // 10000) / "bin"
+        follows = asyncio.run(cluster.on_replica("select sender_host || ':' || sender_port from pg_stat_wal_receiver"))
+        assert follows == f"{urlsplit(given).hostname}:{urlsplit(given).port}" or urlsplit(given).hostname is None
+    else:
+        assert cluster.binaries.bin_dir is None and int(str(primary_version)) // 10000 == 18
 
 
 def test_readonly_classification_from_the_sql() -> None:
@@ -182,6 +212,56 @@ def test_read_your_writes_with_replay_paused(cluster: Cluster) -> None:
         asyncio.run(cluster.on_replica("select pg_wal_replay_resume()"))
         asyncio.run(cluster.wait_replayed())
         wait_for("the replica's new position polled", lambda: other.get(author).status_code == 200)
+
+
+def written(app: FastAPI, writer: str) -> int:
+    """Items the app's background writer `writer` (app.state.<writer>) has committed so far."""
+    return int(getattr(app.state, writer).written)
+
+
+def status_of(http: httpx.Client, path: str) -> int:
+    return http.get(path).status_code
+
+
+def wrote_past(app: FastAPI, writer: str, count: int) -> bool:
+    return written(app, writer) > count
+
+
+def committed_past(url: str, count: int) -> bool:
+    return commits(url) > count
+
+
+def test_background_writes_of_the_process_are_never_read_stale(cluster: Cluster) -> None:
+    """Recipe views and search logs, written after the answer by the process's batch writers, are read
+    back by the same process with replay paused and the replica fit (lag bound far away)."""
+    app = app_for(cluster, replica_max_lag_ms=LONG)
+    with served_in_thread(app) as base_url, httpx.Client(base_url=base_url, timeout=20) as http:
+        wait_for("fit replica", lambda: replica_status(http) == "up")
+        asyncio.run(cluster.on_replica("select pg_wal_replay_pause()"))
+        for recipe_id in (1, 2, 1):  # each GET of a recipe counts a view, written in the background
+            before = written(app, "cookbook_views")
+            seen = http.get(f"/cookbook/recipes/{recipe_id}")
+            assert seen.status_code == 200, seen.text
+            wait_for("the view written", partial(wrote_past, app, "cookbook_views", before))
+            again = http.get(f"/cookbook/recipes/{recipe_id}")
+            assert again.json()["view_count"] > seen.json()["view_count"], recipe_id  # counted the first GET
+            popular = http.get("/cookbook/recipes/popular", params={"page_size": 100}).json()
+            assert next(r["view_count"] for r in popular if r["id"] == recipe_id) >= again.json()["view_count"]
+        for number in range(3):  # each filtered book search is logged in the background
+            author = f"Logged While Paused {number}"
+            before = written(app, "bookstore_search_log")
+            assert http.get("/bookstore/books", params={"author": author}).status_code == 200
+            wait_for("the search logged", partial(wrote_past, app, "bookstore_search_log", before))
+            logs = http.get("/bookstore/logs", params={"page_size": 5})
+            assert logs.status_code == 200, logs.text
+            assert logs.json()[0]["filters"] == {"author": author}, logs.json()[:2]
+        # The replica did not replay them: a read it served would have answered older data.
+        replayed_logs = asyncio.run(
+            cluster.on_replica(
+                "select count(*) from bookstore.search_logs where filters->>'author' like 'Logged While%'"
+            )
+        )
+        assert replayed_logs == 0
 
 
 def test_a_volatile_function_that_writes_reruns_on_the_primary(cluster: Cluster) -> None:
@@ -277,6 +357,8 @@ def test_a_stopped_replica_fails_no_request(cluster: Cluster) -> None:
 
 
 def test_a_stopped_primary_keeps_reads_and_refuses_writes_until_back(cluster: Cluster) -> None:
+    if cluster.primary is None:
+        pytest.skip(cluster.primary_problem)
     app = app_for(cluster, retry_after_seconds=3)
     with served_in_thread(app) as base_url, httpx.Client(base_url=base_url, timeout=20) as http:
         wait_for("fit replica", lambda: replica_status(http) == "up")
@@ -334,6 +416,78 @@ def test_writes_routed_to_the_primary_name_their_actor_and_reads_log_nothing(clu
                 await conn.close()
 
         assert asyncio.run(logged()) == [("local:127.0.0.1", rid, "insert") for rid in ids]
+
+
+STALE_AFTER = [  # (migration, its reversal, a GET whose statement reads the changed column)
+    (
+        "alter table inventory.products alter column reorder_level type bigint",
+        "alter table inventory.products alter column reorder_level type integer",
+        "/inventory/products/1",
+    ),
+    (
+        "alter table inventory.products alter column name type varchar(300)",
+        "alter table inventory.products alter column name type text",
+        "/inventory/products/1",
+    ),
+    (
+        "alter table bookstore.books alter column price type numeric(14, 2)",
+        "alter table bookstore.books alter column price type numeric(10, 2)",
+        "/bookstore/books/1",
+    ),
+]
+
+
+def migrate(cluster: Cluster, statement: str) -> None:
+    """`statement` applied on the primary and announced as `catalog migrate` does (app/schema_changes.py)."""
+
+    async def run() -> None:
+        conn = await asyncpg.connect(cluster.url)
+        try:
+            async with conn.transaction():
+                await conn.execute(statement)
+                await announce(conn, statement)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+def test_replica_statements_prepared_before_a_replayed_migration_never_answer_500(cluster: Cluster) -> None:
+    """The pools are expired on the migration's notice while the replica has not replayed it: statements
+    prepared again then are prepared on the old schema, and go stale when the replica replays it."""
+    original_price = asyncio.run(
+        cluster.on_primary(
+            "select format_type(atttypid, atttypmod) from pg_attribute "
+            "where attrelid = 'bookstore.books'::regclass and attname = 'price'"
+        )
+    )
+    assert original_price == "numeric(10,2)", original_price  # what the reversal below restores
+    app = app_for(cluster, replica_max_lag_ms=LONG)
+    answers: Counter[int] = Counter()
+    with served_in_thread(app) as base_url, httpx.Client(base_url=base_url, timeout=20) as http:
+        wait_for("fit replica", lambda: replica_status(http) == "up")
+        try:
+            for change, _, path in STALE_AFTER:
+                asyncio.run(cluster.on_replica("select pg_wal_replay_pause()"))
+                migrate(cluster, change)
+                before = commits(cluster.replica_url)
+                for _ in range(20):  # new connections prepare the statement on the replica's old schema
+                    answers[http.get(path).status_code] += 1
+                wait_for(
+                    "reads on the paused replica", partial(committed_past, cluster.replica_url, before), timeout=30
+                )
+                asyncio.run(cluster.on_replica("select pg_wal_replay_resume()"))
+                with ThreadPoolExecutor(4) as pool:  # while and after the replica replays the change
+                    for status in pool.map(partial(status_of, http), [path] * 200):
+                        answers[status] += 1
+                asyncio.run(cluster.wait_replayed())
+                for _ in range(20):
+                    answers[http.get(path).status_code] += 1
+        finally:
+            asyncio.run(cluster.on_replica("select pg_wal_replay_resume()"))
+            for _, reversal, _ in STALE_AFTER:
+                migrate(cluster, reversal)
+    assert set(answers) == {200}, answers
 
 
 def test_pool_metrics_per_server_with_a_replica(cluster: Cluster) -> None:

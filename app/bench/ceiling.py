@@ -6,7 +6,7 @@ generated statements as the app's, queue the same background writes on the same 
 return rows written as JSON. The pool is app.database.create_pool's. What the app spends beyond this is
 what FastAPI and our code cost. With CEILING_JSON=postgres it is the stricter ceiling: the domains'
 `postgres_json_routes` run the same statements with the answer's JSON built by PostgreSQL
-(json_agg: the app's own *_json queries, or queries/<domain>/ceiling.sql) and pass its bytes on. Served by uvicorn like the app:
+(json_agg: the app's own *_json queries) and pass its bytes on. Served by uvicorn like the app:
 `python -m app.bench.ceiling` (BENCH_DATABASE_URL, CEILING_JSON, HOST, PORT; CATALOG_DOMAINS as for the app).
 """
 

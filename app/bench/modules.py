@@ -31,8 +31,8 @@ class BenchModule(Protocol):
 
     def postgres_json_routes(self, ceiling: "Ceiling") -> "Routes":
         """The same handlers for the stricter ceiling: the same statements with the answer's JSON built by
-        PostgreSQL (the app's own where it does so, e.g. books_page_json, else queries/<domain>/ceiling.sql);
-        each returns those bytes, spliced into the answer's object where it has one."""
+        PostgreSQL (the app's own `*_json` queries, e.g. books_page_json); each returns those bytes, spliced
+        into the answer's object where it has one."""
 
 
 def bench_modules(settings: Settings) -> dict[str, BenchModule]:

@@ -42,10 +42,11 @@ def ceiling_routes(ceiling: Ceiling) -> Routes:
 
 def postgres_json_routes(ceiling: Ceiling) -> Routes:
     async def recipes(conn: asyncpg.Connection, query: Query, body: bytes) -> Any:
-        """GET /cookbook/recipes/search?ingredient_id=... with the page's JSON built by PostgreSQL."""
+        """GET /cookbook/recipes/search?ingredient_id=... with the page's JSON built by PostgreSQL (the app's
+        recipes_by_ingredient_page_json)."""
         wanted = [int(v) for v in query.get("ingredient_id", [])]
         frequencies = await sql.ingredient_frequencies(conn, ingredient_ids=wanted)
-        found = await sql.ceiling_recipes_by_ingredient_page(
+        found = await sql.recipes_by_ingredient_page_json(
             conn,
             driver_id=frequencies[0]["ingredient_id"],
             other_ids=[r["ingredient_id"] for r in frequencies[1:]],

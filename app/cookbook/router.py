@@ -3,6 +3,7 @@
 Mounted at /cookbook; the old recipe service's clients use that as their base URL unchanged.
 """
 
+import json
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -13,7 +14,7 @@ from app.background import BatchWriter, writer_lifespan
 from app.cookbook import schemas, sql
 from app.database import Connection
 from app.errors import NotFound, Unprocessable
-from app.pagination import Cursor, PageSize, decode_cursor, encode_cursor, linked_page, page_of
+from app.pagination import Cursor, PageSize, decode_cursor, encode_cursor, set_next_link
 from app.params import BIGINT_MAX, FilterId, Id, id_segment
 
 View = tuple[int, datetime]
@@ -37,11 +38,11 @@ FilterNames = Annotated[list[str] | None, Query(max_length=20)]
 MAX_HAVE = 100
 
 
-SummaryRow = sql.RecipesPageRow | sql.PopularPageRow
-
-
-def _summary(row: SummaryRow) -> schemas.RecipeSummary:
-    return schemas.RecipeSummary(**row)
+def _recipe_list(recipes: str, next_key: list[int | None] | None) -> Response:
+    """A list answer (schemas.RecipeList, schemas.CookableList): `recipes`, the page's JSON array as
+    PostgreSQL built it, spliced in as is; next_cursor made of the last item's keyset, if more follow."""
+    next_cursor = json.dumps(encode_cursor(next_key)) if next_key is not None else "null"
+    return Response(f'{{"recipes":{recipes},"next_cursor":{next_cursor}}}', media_type="application/json")
 
 
 def _recipe(row: sql.RecipeByIdRow | None) -> schemas.Recipe:
@@ -80,15 +81,16 @@ async def _search(
     ingredient_names: list[str] | None,
     page_size: int,
     cursor: str | None,
-) -> schemas.RecipeList:
-    """Newest recipes matching every filter. With ingredients, the page is read from the rarest
-    ingredient's links (or the category's recipes when the category is rarer still)."""
+) -> Response:
+    """Newest recipes matching every filter (schemas.RecipeList, its recipes' JSON built by PostgreSQL:
+    recipes_page_json). With ingredients, the page is read from the rarest ingredient's links (or the
+    category's recipes when the category is rarer still)."""
     after = decode_cursor(cursor, (int,))
     after_id = after[0] if after else None
     # Every filter checked before any lookup: an invalid id is a 422 even when the category is unknown.
     checked_ids = _check_ids("ingredient_id", ingredient_ids)
     checked_names = _check_names("ingredient", ingredient_names)
-    empty = schemas.RecipeList(recipes=[], next_cursor=None)
+    empty = _recipe_list("[]", None)
     if category is not None:
         found_category = await sql.category_id_by_name(conn, name=category.strip())
         if found_category is None or (category_id is not None and found_category != category_id):
@@ -105,23 +107,20 @@ async def _search(
             conn, category_id=category_id
         )
     if use_driver:
-        others = [r["ingredient_id"] for r in frequencies[1:]]
-        found = await sql.recipes_by_ingredient_page(
+        found = await sql.recipes_by_ingredient_page_json(
             conn,
             driver_id=rarest["ingredient_id"],
-            other_ids=others,
+            other_ids=[r["ingredient_id"] for r in frequencies[1:]],
             category_id=category_id,
             after_id=after_id,
-            page_size=page_size + 1,
+            page_size=page_size,
         )
     else:
-        found = await sql.recipes_page(
-            conn, category_id=category_id, ingredient_ids=wanted, after_id=after_id, page_size=page_size + 1
+        found = await sql.recipes_page_json(
+            conn, category_id=category_id, ingredient_ids=wanted, after_id=after_id, page_size=page_size
         )
-    page, more = page_of(found, page_size)
-    return schemas.RecipeList(
-        recipes=[_summary(r) for r in page], next_cursor=encode_cursor([page[-1]["id"]]) if more else None
-    )
+    assert found is not None  # an aggregate: always one row
+    return _recipe_list(found["body"], [found["next_id"]] if found["next_id"] is not None else None)
 
 
 @router.get("/recipes/search", response_model=schemas.RecipeList, summary="Search recipes by category and ingredients")
@@ -133,7 +132,7 @@ async def search_recipes(
     ingredient: Annotated[FilterNames, Query(description="Ingredient name (any case, exact); may repeat.")] = None,
     page_size: PageSize = 20,
     cursor: Cursor = None,
-) -> schemas.RecipeList:
+) -> Response:
     return await _search(conn, category_id, category, ingredient_id, ingredient, page_size, cursor)
 
 
@@ -146,7 +145,7 @@ async def list_recipes(
     category: FilterName = None,
     page_size: PageSize = 20,
     cursor: Cursor = None,
-) -> schemas.RecipeList:
+) -> Response:
     return await _search(conn, category_id, category, ingredient_id, ingredient, page_size, cursor)
 
 
@@ -162,45 +161,47 @@ async def cookable_recipes(
     max_missing: Annotated[int, Query(ge=0, le=3)] = 0,
     page_size: PageSize = 20,
     cursor: Cursor = None,
-) -> schemas.CookableList:
+) -> Response:
+    """The page's JSON comes from PostgreSQL (cookable_page_json: the fields of schemas.CookableRecipe)."""
     after = decode_cursor(cursor, (int, int, int))
     if not have and not have_names:
         raise Unprocessable("have: give at least one ingredient id (have=) or name (have_names=)")
     ids = _check_ids("have", have)
     names = _check_names("have_names", have_names)
     if names:
-        found = await sql.ingredients_by_names(conn, names=names)
-        ids = list(dict.fromkeys(ids + [r["id"] for r in found if r["id"] is not None]))
-    found_rows = await sql.cookable_page(
+        named = await sql.ingredients_by_names(conn, names=names)
+        ids = list(dict.fromkeys(ids + [r["id"] for r in named if r["id"] is not None]))
+    found = await sql.cookable_page_json(
         conn,
         have_ids=ids,
         max_missing=max_missing,
         after_missing=after[0] if after else None,
         after_views=after[1] if after else None,
         after_id=after[2] if after else None,
-        page_size=page_size + 1,
+        page_size=page_size,
     )
-    page, more = page_of(found_rows, page_size)
-    last = page[-1] if page else None
-    return schemas.CookableList(
-        recipes=[schemas.CookableRecipe.model_validate(r) for r in page],
-        next_cursor=encode_cursor([last["missing_count"], last["view_count"], last["id"]]) if more and last else None,
-    )
+    assert found is not None  # an aggregate: always one row
+    more = found["next_id"] is not None
+    return _recipe_list(found["body"], [found["next_missing"], found["next_views"], found["next_id"]] if more else None)
 
 
 @router.get("/recipes/popular", response_model=list[schemas.RecipeSummary], summary="Most viewed recipes first")
 async def popular_recipes(
-    request: Request, response: Response, conn: Connection, page_size: PageSize = 20, cursor: Cursor = None
-) -> list[schemas.RecipeSummary]:
+    request: Request, conn: Connection, page_size: PageSize = 20, cursor: Cursor = None
+) -> Response:
+    """The page's JSON comes from PostgreSQL (popular_page_json: the fields of schemas.RecipeSummary)."""
     after = decode_cursor(cursor, (int, int))
-    found = await sql.popular_page(
+    found = await sql.popular_page_json(
         conn,
         after_views=after[0] if after else None,
         after_id=after[1] if after else None,
-        page_size=page_size + 1,
+        page_size=page_size,
     )
-    page = linked_page(request, response, found, page_size, ("view_count", "id"))
-    return [_summary(r) for r in page]
+    assert found is not None  # an aggregate: always one row
+    answer = Response(found["body"], media_type="application/json")
+    more = found["next_id"] is not None
+    set_next_link(request, answer, [found["next_views"], found["next_id"]] if more else None)
+    return answer
 
 
 @router.get(f"/recipes/{RECIPE_ID}", response_model=schemas.Recipe, summary="One recipe (counts one view)")

@@ -99,37 +99,6 @@ async def delete_category(conn: Connection, *, category_id: int) -> int | None:
     return cast(int | None, await conn.fetchval(_DELETE_CATEGORY.sql, category_id))
 
 
-# --- queries/cookbook/ceiling.sql --------------------------------------------------------------------
-
-
-class CeilingRecipesByIngredientPageRow(TypedDict):
-    """A row, as ceiling_recipes_by_ingredient_page returns it."""
-
-    body: str
-    more: bool
-
-
-_CEILING_RECIPES_BY_INGREDIENT_PAGE = Statement(
-    "cookbook", "ceiling_recipes_by_ingredient_page", ("driver_id", "category_id", "after_id", "other_ids", "page_size")
-)
-
-
-async def ceiling_recipes_by_ingredient_page(
-    conn: Connection,
-    *,
-    driver_id: int,
-    other_ids: Sequence[int],
-    category_id: int | None,
-    after_id: int | None,
-    page_size: int,
-) -> CeilingRecipesByIngredientPageRow | None:
-    """Returns recipes_by_ingredient_page's page as one JSON array (body) and whether a next page exists (more)."""
-    found = await conn.fetchrow(
-        _CEILING_RECIPES_BY_INGREDIENT_PAGE.sql, driver_id, category_id, after_id, other_ids, page_size
-    )
-    return None if found is None else cast(CeilingRecipesByIngredientPageRow, dict(found))
-
-
 # --- queries/cookbook/demo.sql -----------------------------------------------------------------------
 
 
@@ -550,6 +519,119 @@ async def popular_page(
     return cast(
         list[PopularPageRow], [dict(r) for r in await conn.fetch(_POPULAR_PAGE.sql, after_views, after_id, page_size)]
     )
+
+
+class RecipesPageJsonRow(TypedDict):
+    """A row, as recipes_page_json, recipes_by_ingredient_page_json return it."""
+
+    body: str
+    items: int
+    next_id: int | None
+
+
+_RECIPES_PAGE_JSON = Statement(
+    "cookbook", "recipes_page_json", ("category_id", "after_id", "ingredient_ids", "page_size")
+)
+
+
+async def recipes_page_json(
+    conn: Connection, *, category_id: int | None, ingredient_ids: Sequence[int], after_id: int | None, page_size: int
+) -> RecipesPageJsonRow | None:
+    """Returns recipes_page' page as the answer's JSON, built here (json_build_object per recipe, the fields and
+    types of schemas.RecipeSummary; created_at as pydantic writes it: UTC with Z, microseconds only when not zero):
+    body, an array of up to page_size recipes; items, how many; next_id, the last one's id when a next page exists
+    (else null). Fetches page_size + 1 rows.
+    """
+    found = await conn.fetchrow(_RECIPES_PAGE_JSON.sql, category_id, after_id, ingredient_ids, page_size)
+    return None if found is None else cast(RecipesPageJsonRow, dict(found))
+
+
+_RECIPES_BY_INGREDIENT_PAGE_JSON = Statement(
+    "cookbook", "recipes_by_ingredient_page_json", ("driver_id", "category_id", "after_id", "other_ids", "page_size")
+)
+
+
+async def recipes_by_ingredient_page_json(
+    conn: Connection,
+    *,
+    driver_id: int,
+    other_ids: Sequence[int],
+    category_id: int | None,
+    after_id: int | None,
+    page_size: int,
+) -> RecipesPageJsonRow | None:
+    """Returns recipes_by_ingredient_page' page as the answer's JSON, built here (json_build_object per recipe, the
+    fields and types of schemas.RecipeSummary; created_at as pydantic writes it: UTC with Z, microseconds only when
+    not zero): body, an array of up to page_size recipes; items, how many; next_id, the last one's id when a next
+    page exists (else null). Fetches page_size + 1 rows.
+    """
+    found = await conn.fetchrow(
+        _RECIPES_BY_INGREDIENT_PAGE_JSON.sql, driver_id, category_id, after_id, other_ids, page_size
+    )
+    return None if found is None else cast(RecipesPageJsonRow, dict(found))
+
+
+class PopularPageJsonRow(TypedDict):
+    """A row, as popular_page_json returns it."""
+
+    body: str
+    items: int
+    next_views: int | None
+    next_id: int | None
+
+
+_POPULAR_PAGE_JSON = Statement("cookbook", "popular_page_json", ("after_views", "after_id", "page_size"))
+
+
+async def popular_page_json(
+    conn: Connection, *, after_views: int | None, after_id: int | None, page_size: int
+) -> PopularPageJsonRow | None:
+    """Returns popular_page's page as the answer's JSON, built here (json_build_object per recipe, the fields and
+    types of schemas.RecipeSummary; created_at as pydantic writes it: UTC with Z, microseconds only when not zero):
+    body, an array of up to page_size recipes; items, how many; next_views and next_id, the last one's keyset when a
+    next page exists (else null). Fetches page_size + 1 rows.
+    """
+    found = await conn.fetchrow(_POPULAR_PAGE_JSON.sql, after_views, after_id, page_size)
+    return None if found is None else cast(PopularPageJsonRow, dict(found))
+
+
+class CookablePageJsonRow(TypedDict):
+    """A row, as cookable_page_json returns it."""
+
+    body: str
+    items: int
+    next_missing: int | None
+    next_views: int | None
+    next_id: int | None
+
+
+_COOKABLE_PAGE_JSON = Statement(
+    "cookbook",
+    "cookable_page_json",
+    ("after_missing", "max_missing", "have_ids", "after_views", "after_id", "page_size"),
+)
+
+
+async def cookable_page_json(
+    conn: Connection,
+    *,
+    have_ids: Sequence[int],
+    max_missing: int,
+    after_missing: int | None,
+    after_views: int | None,
+    after_id: int | None,
+    page_size: int,
+) -> CookablePageJsonRow | None:
+    """Returns cookable_page's page as the answer's JSON, built here (json_build_object per recipe, the fields and
+    types of schemas.CookableRecipe; created_at as pydantic writes it: UTC with Z, microseconds only when not zero):
+    body, an array of up to page_size recipes; items, how many; next_missing, next_views and next_id, the last one's
+    keyset when a next page exists (else null). Fetches page_size + 1 rows. The nested loop yields level by level in
+    each level's order; no sort above it, so the limit stops before the next level is computed.
+    """
+    found = await conn.fetchrow(
+        _COOKABLE_PAGE_JSON.sql, after_missing, max_missing, have_ids, after_views, after_id, page_size
+    )
+    return None if found is None else cast(CookablePageJsonRow, dict(found))
 
 
 # --- queries/cookbook/seed.sql -----------------------------------------------------------------------

@@ -11,6 +11,7 @@ import httpx
 from fastapi import FastAPI
 
 from app.cookbook import schemas, sql
+from app.database import prepare_connection
 from tests.cookbook.helpers import add_category, add_ingredient, add_recipe, views_written, walk_wrapped
 from tests.pages import typed, walk
 
@@ -109,6 +110,7 @@ async def test_cookable_holds_the_values_and_types_the_rows_gave(
     app: FastAPI, client: httpx.AsyncClient, conn: asyncpg.Connection
 ) -> None:
     made = await fill(app, client, conn)
+    await prepare_connection(conn)  # json as Python values, as on the app's connections
     salt, odd, box, tab, unused = made["ingredients"]
     asks: list[tuple[list[int], int]] = [
         ([salt], 0),

@@ -2,6 +2,9 @@
 
 The table is reloaded from PostgreSQL every AUTH_REFRESH_SECONDS by a background task, so checking a
 key costs no database round trip and a revocation or expiry takes effect everywhere within that time.
+A key that passed the check is remembered with the table it was checked against (by key id, the whole
+key compared in constant time), so its next requests skip the pattern and the SHA-256; each reload
+forgets them all, and an expiry is still checked on every request. A failed check is never remembered.
 """
 
 import asyncio
@@ -10,6 +13,7 @@ import hmac
 import logging
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
@@ -24,6 +28,7 @@ log = logging.getLogger(__name__)
 PREFIX = "catalog_"
 """Every key starts with it, so secret scanners (and people) recognise a leaked one."""
 _KEY = re.compile(r"catalog_(?P<key_id>[0-9a-f]{16})_[A-Za-z0-9_-]{43}")
+_KEY_ID = slice(len(PREFIX), len(PREFIX) + 16)  # where a well-formed key has its id
 _UNKNOWN = hashlib.sha256(b"no key has this hash").digest()
 
 
@@ -50,11 +55,21 @@ class StoredKey:
     expires_at: datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class _Passed:
+    """A key that passed the check against the current table: the whole key, who it is, until when (epoch s)."""
+
+    key: str
+    principal: Principal
+    expires: float
+
+
 class KeyTable:
     """The keys a request may present, by key id, as last read from the database."""
 
     def __init__(self) -> None:
         self._keys: dict[str, StoredKey] = {}
+        self._passed: dict[str, _Passed] = {}
         self.issued = False
         self.loaded_at: datetime | None = None
 
@@ -66,12 +81,20 @@ class KeyTable:
             row["key_id"]: StoredKey(row["name"], row["secret_hash"], frozenset(row["scopes"]), row["expires_at"])
             for row in rows
         }
+        self._passed = {}  # checked against the old table: a revoked or changed key must not pass on
         self.issued = issued
         self.loaded_at = datetime.now(UTC)
 
     def check(self, token: str) -> Principal | None:
-        """The key's principal, or None for a key that is unknown, revoked, expired or wrong. Always one
-        SHA-256 and one constant-time comparison, whichever part of the token is wrong."""
+        """The key's principal, or None for a key that is unknown, revoked, expired or wrong. A key that
+        passed against this table before: one constant-time comparison with it; any other token: one
+        SHA-256 and one constant-time comparison, whichever part of it is wrong."""
+        passed = self._passed.get(token[_KEY_ID]) if token.isascii() else None
+        if passed is not None and hmac.compare_digest(passed.key, token):
+            return passed.principal if passed.expires > time.time() else None
+        return self._check(token)
+
+    def _check(self, token: str) -> Principal | None:
         found = _KEY.fullmatch(token)
         stored = self._keys.get(found["key_id"]) if found else None
         presented = key_hash(token)
@@ -80,7 +103,10 @@ class KeyTable:
             return None
         if stored.expires_at is not None and stored.expires_at <= datetime.now(UTC):
             return None
-        return Principal(actor=f"key:{stored.name}", scopes=stored.scopes, key_id=found["key_id"])
+        principal = Principal(actor=f"key:{stored.name}", scopes=stored.scopes, key_id=found["key_id"])
+        expires = stored.expires_at.timestamp() if stored.expires_at is not None else float("inf")
+        self._passed[found["key_id"]] = _Passed(token, principal, expires)  # at most one per key in the table
+        return principal
 
     async def refresh_forever(self, pool: asyncpg.Pool, every: float) -> None:
         """Reload every `every` seconds until cancelled; a failed reload keeps the last table and is logged."""

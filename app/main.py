@@ -27,6 +27,7 @@ from app.database import open_servers
 from app.database_admin import resolve_database_url
 from app.domains import domain_constraint_errors, domain_module, enabled_domains
 from app.errors import install_error_handlers, request_id
+from app.lean_path import LeanPath, Operation, lean_operations
 from app.methods import MethodSemantics, method_not_allowed
 from app.metrics import RequestTiming, request_timing
 from app.queries import check_all
@@ -226,7 +227,12 @@ def create_app(settings: Settings | None = None, *domain_settings: DomainSetting
     domains = enabled_domains(settings)
     install_error_handlers(app, domain_constraint_errors(domains))
     app.add_exception_handler(405, method_not_allowed)
-    app.add_middleware(ConnectionRouting)  # innermost: the request's connections, its Consistency-Token
+    lean: dict[tuple[str, str], Operation] = {}  # filled once every router is included
+    app.state.lean_operations = lean
+    app.add_middleware(
+        LeanPath, operations=lean
+    )  # innermost: list and search operations answered without FastAPI's solver
+    app.add_middleware(ConnectionRouting)  # the request's connections, its Consistency-Token
     app.add_middleware(UnitOfWorkRetry)  # a request met a stale statement or a serialization failure: once more
     app.add_middleware(MethodSemantics)
     templates: dict[int, str] = {}
@@ -260,5 +266,6 @@ def create_app(settings: Settings | None = None, *domain_settings: DomainSetting
             dependencies=[Depends(domain_guard(domain))],
         )
     declare_scopes(app, domains)
+    lean.update(lean_operations(app))
     check_all()  # a .sql file changed without `scripts/codegen` stops the start, naming the query
     return app

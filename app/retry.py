@@ -83,7 +83,7 @@ class _Replay:
 class UnitOfWorkRetry:
     """Pure ASGI middleware: a request whose error handler raised RetryUnitOfWork runs once more, whole,
     with the same body, after a pause of up to PAUSE_SECONDS (see the module docstring); one whose answer
-    started is never run again."""
+    started is never run again (no handler runs once it has)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -93,22 +93,14 @@ class UnitOfWorkRetry:
             await self.app(scope, receive, send)
             return
         replay = _Replay(receive)
-        started = False
-
-        async def noted_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
         # One rerun, not a loop: no retry library on every request's path (its cost: docs/reliability.md).
+        # No wrapper around `send` either: error handlers, the only callers of rerun(), run before the
+        # answer starts (Starlette's exception layer and app/lean_path.py call none after it started).
         scope[ATTEMPT_KEY] = 1
         try:
-            await self.app(scope, replay.receive(), noted_send)
+            await self.app(scope, replay.receive(), send)
         except RetryUnitOfWork as exc:
-            if started:  # cannot happen (handlers run before the answer starts); never answer twice
-                raise
             log.info("running the request again: %r", exc.__cause__)
             await asyncio.sleep(random.uniform(0, PAUSE_SECONDS))
             scope[ATTEMPT_KEY] = ATTEMPTS
-            await self.app(scope, replay.receive(), noted_send)
+            await self.app(scope, replay.receive(), send)

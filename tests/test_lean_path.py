@@ -119,7 +119,9 @@ async def served(database_url: str, lean: bool) -> AsyncIterator[httpx.AsyncClie
         app.state.lean_operations.update(lean_operations(app))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        # one request id for every request, so that error bodies (which carry it) compare equal
+        ids = {"X-Request-ID": "differential-test"}
+        async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=ids) as client:
             yield client
 
 

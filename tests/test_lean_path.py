@@ -79,7 +79,7 @@ def values_for(field: str) -> list[str]:
     texts = ["steel", "Anon Author", "golden", "", " ", "x" * 300, "a%00b", "%C3%A9t%C3%A9", "Hand Tools"]
     flags = ["true", "false", "1", "0", "yes", "maybe", ""]
     numbers = ["0.5", "0", "-1", "nan", "inf", "x"]
-    if field in ("page_size", "n") or field.endswith("_id"):
+    if field in ("page_size", "n", "have", "max_missing") or field.endswith("_id"):
         return integers + ["100", "101", "10", "11"]
     if field in ("low_stock", "flag"):
         return flags
@@ -154,6 +154,7 @@ def test_plan_takes_the_list_operations_and_leaves_the_rest() -> None:
     app.include_router(probe)
     operations = lean_operations(app)
     lean = {("GET", "/bookstore/books"), ("GET", "/inventory/products"), ("POST", "/corpus/search")}
+    lean |= {("GET", "/cookbook/recipes/search"), ("GET", "/cookbook/recipes")}
     assert lean | {("GET", "/probe/kinds"), ("POST", "/probe/body")} <= set(operations)
     assert operations["GET", "/probe/kinds"].aliases == {"n", "tag-name", "flag", "ratio"}
     assert operations["GET", "/probe/kinds"].sequences == {"tag-name"}

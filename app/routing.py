@@ -117,10 +117,9 @@ class Route:
             self.scope[COMMITTED_KEY] = True
 
     def committed(self, position: int) -> None:
-        """The request's write committed at WAL `position` (its token; the process's own position was
-        raised per relation by the primary pool's connection, app/commits.py)."""
         if position > self.position:
             self.position = position
+        self.servers.committed(position)
 
 
 class RoutedConnection:

@@ -594,8 +594,8 @@ async def database_commits(conn: Connection) -> int | None:
 class TriggerFunctionsRow(TypedDict):
     """A row, as trigger_functions returns it."""
 
-    language: str
     table_name: str
+    language: str
     definition: str
 
 
@@ -603,7 +603,7 @@ _TRIGGER_FUNCTIONS = Statement("core", "trigger_functions", ())
 
 
 async def trigger_functions(conn: Connection) -> list[TriggerFunctionsRow]:
-    """Returns every user trigger of a table: the function's language, the table (schema.name) and the function's
+    """Returns every user trigger of a table: the table (schema.name), the function's language and its full
     definition.
     """
     return cast(list[TriggerFunctionsRow], [dict(r) for r in await conn.fetch(_TRIGGER_FUNCTIONS.sql)])

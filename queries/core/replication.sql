@@ -17,11 +17,11 @@ from pg_catalog.pg_stat_database
 where datname = current_database();
 
 -- name: trigger_functions()
--- Returns every user trigger of a table: the function's language, the table (schema.name) and the function's definition.
--- not null: language, table_name, definition
+-- Returns every user trigger of a table: the table (schema.name), the function's language and its full definition.
+-- not null: table_name, language, definition
 select
-    lang.lanname as language,
     ns.nspname || '.' || tbl.relname as table_name,
+    lang.lanname as language,
     pg_catalog.pg_get_functiondef(proc.oid) as definition
 from pg_catalog.pg_trigger as trg
 inner join pg_catalog.pg_class as tbl on trg.tgrelid = tbl.oid

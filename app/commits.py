@@ -1,12 +1,10 @@
-"""Every commit this process makes on the primary raises its read position (app/replicas.py) for the
-relations it may have changed, whoever made it: a request, a background writer (app/background.py),
-anything on the primary pool.
+"""Every commit this process makes on the primary raises its read position (app/replicas.py), whoever
+made it: a request, a background writer (app/background.py), anything on the primary pool.
 
 With replicas configured, the primary pool's connections are `CommitNoting`: a statement that may
-change data (app/readonly.py `may_change_data`) marks the connection with the relations it may change
-(app/relations.py), and before it goes back to the
+change data (app/readonly.py `may_change_data`) marks the connection, and before it goes back to the
 pool (the pool's reset, or its close when the pool expired it) the primary's WAL position is read on
-it, one round trip after the commit, and handed with those relations to the pool's `on_commit`. A request that wrote reads
+it, one round trip after the commit, and handed to the pool's `on_commit`. A request that wrote reads
 it earlier, for its Consistency-Token (app/routing.py), and the release then reads nothing more. A
 position that cannot be read after a write is handed on as None: the process then reads from the
 primary until the next primary position poll. Without replicas nothing is marked or read.
@@ -22,13 +20,11 @@ from app.core import sql as core_sql
 from app.errors import DATABASE_UNAVAILABLE
 from app.metrics import TimedConnection
 from app.readonly import may_change_data
-from app.relations import ALL, NOTHING, changes
 
 log = logging.getLogger(__name__)
 
-OnCommit = Callable[[int | None, frozenset[str]], None]
-"""Told the primary's WAL position after a commit of this process (None: committed, position unknown)
-and the relations it may have changed (app/relations.py)."""
+OnCommit = Callable[[int | None], None]
+"""Told the primary's WAL position after a commit of this process (None: committed, position unknown)."""
 
 
 class CommitNoting(asyncpg.Connection):
@@ -37,34 +33,30 @@ class CommitNoting(asyncpg.Connection):
 
     on_commit: OnCommit | None = None
     unread: bool = False
-    changed: frozenset[str] = NOTHING
-    """The relations the statements since the last `read_position` may have changed."""
-
-    def _note(self, query: str) -> None:
-        if may_change_data(query):
-            self.unread = True
-            changed = changes(query)
-            if not changed <= self.changed:
-                self.changed = self.changed | changed
 
     async def execute(self, query: str, *args: Any, timeout: float | None = None) -> str:
-        self._note(query)
+        if not self.unread and may_change_data(query):
+            self.unread = True
         return await super().execute(query, *args, timeout=timeout)
 
     async def fetch(self, query: str, *args: Any, timeout: float | None = None, record_class: Any = None) -> Any:
-        self._note(query)
+        if not self.unread and may_change_data(query):
+            self.unread = True
         return await super().fetch(query, *args, timeout=timeout, record_class=record_class)
 
     async def fetchrow(self, query: str, *args: Any, timeout: float | None = None, record_class: Any = None) -> Any:
-        self._note(query)
+        if not self.unread and may_change_data(query):
+            self.unread = True
         return await super().fetchrow(query, *args, timeout=timeout, record_class=record_class)
 
     async def fetchval(self, query: str, *args: Any, column: int = 0, timeout: float | None = None) -> Any:
-        self._note(query)
+        if not self.unread and may_change_data(query):
+            self.unread = True
         return await super().fetchval(query, *args, column=column, timeout=timeout)
 
     async def executemany(self, command: str, args: Any, *, timeout: float | None = None) -> None:
-        self._note(command)
+        if not self.unread and may_change_data(command):
+            self.unread = True
         await super().executemany(command, args, timeout=timeout)
 
     async def read_position(self, *, wrote: bool = False) -> int | None:
@@ -72,17 +64,16 @@ class CommitNoting(asyncpg.Connection):
         (or `wrote`), told to `on_commit`; None when none ran or it cannot be read (then None is told)."""
         if not (self.unread or wrote):
             return None
-        changed = self.changed if self.unread else ALL  # `wrote` alone: not seen here, so anything
-        self.unread, self.changed = False, NOTHING
+        self.unread = False
         try:
             position = await core_sql.wal_position(self)
         except (*DATABASE_UNAVAILABLE, asyncpg.InterfaceError, asyncpg.PostgresError, TimeoutError) as exc:
             log.warning("could not read the WAL position after a commit; reads go to the primary for now: %r", exc)
             if self.on_commit is not None:
-                self.on_commit(None, changed)
+                self.on_commit(None)
             return None
         if self.on_commit is not None:
-            self.on_commit(position, changed)
+            self.on_commit(position)
         return position
 
     async def close(self, *, timeout: float | None = None) -> None:
@@ -92,8 +83,8 @@ class CommitNoting(asyncpg.Connection):
 
     def terminate(self) -> None:
         if self.unread and self.on_commit is not None:  # perhaps committed, position unknown
-            changed, self.unread, self.changed = self.changed, False, NOTHING
-            self.on_commit(None, changed)
+            self.unread = False
+            self.on_commit(None)
         super().terminate()
 
 

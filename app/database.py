@@ -14,12 +14,10 @@ from starlette.applications import Starlette
 
 from app import queries, tracing
 from app.commits import OnCommit, noting_class, noting_hooks
-from app.core import sql as core_sql
 from app.errors import DATABASE_UNAVAILABLE
 from app.metrics import TimedConnection
 from app.queries import Statement
 from app.readonly import classify
-from app.relations import learn_triggers
 from app.replicas import Server, Servers
 from app.routing import ROUTE_KEY, Route, RoutedConnection
 from app.settings import Settings
@@ -112,9 +110,9 @@ async def open_servers(primary_url: str, settings: Settings) -> Servers:
     replica_urls = settings.replica_urls()
     servers: Servers | None = None
 
-    def committed(position: int | None, changed: frozenset[str]) -> None:  # a commit on the primary pool
+    def committed(position: int | None) -> None:  # a commit on the primary pool (app/commits.py)
         if servers is not None:
-            servers.committed(position, changed)
+            servers.committed(position)
 
     primary_pool = await create_pool(primary_url, settings, on_commit=committed if replica_urls else None)
     replicas = []
@@ -123,7 +121,6 @@ async def open_servers(primary_url: str, settings: Settings) -> Servers:
     if replicas:
         # Every loaded named query is parsed once now, so requests only look the answer up.
         classify(held.sql for held in Statement.created)  # create_app's check_all found none stale
-        await _learn_triggers(primary_pool)
     servers = Servers(
         Server("primary", primary_url, primary_pool),
         replicas,
@@ -171,15 +168,3 @@ async def connection(request: Request) -> RoutedConnection:
 
 Connection = Annotated[queries.Connection, Depends(connection)]
 """A handler's `conn` parameter: the request's connection, typed as the app's one Connection (app/queries.py)."""
-
-
-async def _learn_triggers(pool: asyncpg.Pool) -> None:
-    """Tell app/relations.py what every table's triggers may change; if they cannot be read, every
-    write counts as changing everything (logged)."""
-    try:
-        async with pool.acquire() as conn:
-            rows = await core_sql.trigger_functions(conn)
-    except (*DATABASE_UNAVAILABLE, asyncpg.PostgresError, TimeoutError) as exc:
-        log.warning("could not read the tables' triggers; every write counts as changing every relation: %r", exc)
-        return
-    learn_triggers([(row["table_name"], row["language"], row["definition"]) for row in rows])

@@ -14,8 +14,6 @@ from collections.abc import Iterable
 
 from pglast.parser import ParseError, parse_sql_json
 
-from app.relations import forget
-
 _WRITING_NODES = frozenset({"InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt"})
 _WRITING_KEYS = frozenset({"lockingClause", "intoClause"})
 _CACHE_LIMIT = 10_000  # distinct texts remembered; beyond it (ad hoc SQL) a text is parsed each time
@@ -86,4 +84,3 @@ def mark_writing(sql: str) -> None:
     """Remember that `sql` wrote (a replica refused it): it runs on the primary from now on."""
     _read_only[sql] = False
     _changes_data.pop(sql, None)
-    forget(sql)

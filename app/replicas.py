@@ -6,12 +6,7 @@ Positions are WAL byte offsets (an LSN as an int). Every poll interval one task 
 its own. A replica's lag is the age of the oldest primary position it has not replayed yet (0 when it
 has replayed the last one polled); a replica is fit for reads while it answers, is polled recently and
 lags less than REPLICA_MAX_LAG_MS. A read that needs a position (a Consistency-Token, or this
-process's own commits of what it reads) goes only to a fit replica that has replayed at least that far.
-
-The process's own commits are kept per relation (app/relations.py): a commit raises the position of
-each relation it may have changed, directly or through triggers (all of them: `wildcard`), and always
-`own_position`, the last commit of any kind. A read needs the positions of the relations it names and
-`wildcard`; a read naming a relation it cannot resolve needs `own_position` (docs/replicas.md).
+process's own last commit) goes only to a fit replica that has replayed at least that far.
 """
 
 import asyncio
@@ -25,7 +20,6 @@ from urllib.parse import urlsplit
 import asyncpg
 
 from app.core import sql as core_sql
-from app.relations import ALL, EVERYTHING
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +60,7 @@ class Servers:
     poll_interval: float = 0.1
     own_position: int = 0
     """The WAL position after this process's last commit (UNKNOWN until the next primary poll after a
-    commit whose position could not be read): what a read of an unresolved relation needs."""
-    positions: dict[str, int] = field(default_factory=dict)
-    """Relation (`schema.name`) -> the WAL position after this process's last commit that may have changed it."""
-    wildcard: int = 0
-    """The WAL position after this process's last commit that may have changed anything (DDL, a volatile
-    function, unparsed SQL, a position not read): every read needs it."""
+    commit whose position could not be read): reads never see older data."""
     _known_position: int = 0
     fit: tuple[Server, ...] = ()
     _history: deque[tuple[float, int]] = field(default_factory=deque)
@@ -82,27 +71,13 @@ class Servers:
         """(server name, pool) of every server, the primary first."""
         return [(server.name, server.pool) for server in (self.primary, *self.replicas)]
 
-    def own_needed(self, reads: frozenset[str]) -> int:
-        """The WAL position a read of `reads` (relation names, app/relations.py) needs for this process's own commits."""
-        needed = self.wildcard
-        positions = self.positions
-        for relation in reads:
-            if relation == EVERYTHING:
-                return self.own_position
-            position = positions.get(relation, 0)
-            if position > needed:
-                needed = position
-        return needed
-
-    def replica_for(self, needed: int, reads: frozenset[str] = ALL) -> Server | None:
-        """A fit replica that has replayed `needed` and this process's own commits of the relations
-        `reads` (all by default), taking turns; None if none has."""
+    def replica_for(self, needed: int) -> Server | None:
+        """A fit replica that has replayed `needed` and this process's own last commit, taking turns; None if none has."""
         fit = self.fit
         if not fit:
             return None
-        own = self.own_needed(reads)
-        if needed < own:
-            needed = own
+        if needed < self.own_position:
+            needed = self.own_position
         count = len(fit)
         self._turn = turn = (self._turn + 1) % count
         for step in range(count):
@@ -111,25 +86,16 @@ class Servers:
                 return server
         return None
 
-    def committed(self, position: int | None, changed: frozenset[str] = ALL) -> None:
-        """Record a commit of this process at WAL `position` that may have changed the relations `changed`
-        (None: position unknown; then only the primary serves the process's reads until the next primary
-        poll); later reads of the process of those relations see at least it."""
+    def committed(self, position: int | None) -> None:
+        """Record a commit of this process at WAL `position` (None: unknown; then only the primary serves
+        the process's reads until the next primary poll); later reads of the process see at least it."""
         if position is None:
-            self.own_position = self.wildcard = UNKNOWN
+            self.own_position = UNKNOWN
             return
         if position > self._known_position:
             self._known_position = position
         if position > self.own_position:
             self.own_position = position
-        if EVERYTHING in changed:
-            if position > self.wildcard:
-                self.wildcard = position
-            return
-        positions = self.positions
-        for relation in changed:
-            if position > positions.get(relation, 0):
-                positions[relation] = position
 
     def failed(self, server: Server, problem: BaseException) -> None:
         """A request found `server` broken: skip it until a poll finds it well again."""
@@ -167,7 +133,6 @@ class Servers:
             position: int | None = await asyncio.wait_for(core_sql.wal_position(conn), timeout)
             if unknown_before and position is not None:
                 self.own_position = max(position, self._known_position)
-                self.wildcard = position
         else:
             position = await asyncio.wait_for(core_sql.replay_position(conn), timeout)
         now = time.monotonic()

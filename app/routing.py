@@ -3,8 +3,7 @@
 A request gets one `RoutedConnection`, which borrows pooled connections only when a statement needs
 one and gives them back when the response starts (`ConnectionRouting`, a pure ASGI middleware). In a
 GET or HEAD request a statement that cannot write (app/readonly.py) runs on a replica fit for it
-(app/replicas.py) and has replayed this process's own commits of the relations it reads (app/relations.py);
-every other statement, every transaction, and everything after the request first
+(app/replicas.py); every other statement, every transaction, and everything after the request first
 used the primary runs on the primary. A replica that fails a statement is skipped and the statement
 reruns on the primary, so no request fails because of a replica. A request that wrote reads the
 primary's WAL position before its connection goes back and answers it as `Consistency-Token`; a
@@ -31,7 +30,6 @@ from app.commits import CommitNoting
 from app.errors import DATABASE_UNAVAILABLE, UNAVAILABLE_DETAIL, ServiceUnavailable, request_id
 from app.metrics import waiting_for
 from app.readonly import is_read_only, mark_writing
-from app.relations import reads
 from app.replicas import Server, Servers
 from app.retry import COMMITTED_KEY
 
@@ -140,7 +138,7 @@ class RoutedConnection:
 
     async def fetch(self, query: str, *args: object, timeout: float | None = None) -> list[asyncpg.Record]:
         if self._replica_reads and is_read_only(query):
-            replica = await self._on_replica(query)
+            replica = await self._on_replica()
             if replica is not None:
                 try:
                     return await replica.fetch(query, *args, timeout=timeout)
@@ -152,7 +150,7 @@ class RoutedConnection:
 
     async def fetchrow(self, query: str, *args: object, timeout: float | None = None) -> asyncpg.Record | None:
         if self._replica_reads and is_read_only(query):
-            replica = await self._on_replica(query)
+            replica = await self._on_replica()
             if replica is not None:
                 try:
                     return await replica.fetchrow(query, *args, timeout=timeout)
@@ -164,7 +162,7 @@ class RoutedConnection:
 
     async def fetchval(self, query: str, *args: object, column: int = 0, timeout: float | None = None) -> object:
         if self._replica_reads and is_read_only(query):
-            replica = await self._on_replica(query)
+            replica = await self._on_replica()
             if replica is not None:
                 try:
                     return await replica.fetchval(query, *args, column=column, timeout=timeout)
@@ -176,7 +174,7 @@ class RoutedConnection:
 
     async def execute(self, query: str, *args: object, timeout: float | None = None) -> str:
         if self._replica_reads and is_read_only(query):
-            replica = await self._on_replica(query)
+            replica = await self._on_replica()
             if replica is not None:
                 try:
                     return await replica.execute(query, *args, timeout=timeout)
@@ -250,18 +248,13 @@ class RoutedConnection:
             self._wrote = True
         return conn
 
-    async def _on_replica(self, query: str) -> PoolConnectionProxy | None:
-        """The connection of a replica fit for this request and `query` (it has replayed this process's
-        own commits of what `query` reads), or None (then the primary serves it and the rest)."""
+    async def _on_replica(self) -> PoolConnectionProxy | None:
+        """The connection of a replica fit for this request, or None (then the primary serves it)."""
         conn = self._replica
-        route = self._route
         if conn is not None:
-            held = self._replica_server
-            if held is not None and held.position >= route.servers.own_needed(reads(query)):
-                return conn
-            self._replica_reads = False
-            return None
-        server = route.servers.replica_for(route.needed, reads(query))
+            return conn
+        route = self._route
+        server = route.servers.replica_for(route.needed)
         if server is None:
             self._replica_reads = False
             return None

@@ -24,7 +24,6 @@ from fastapi import FastAPI
 
 from app.main import create_app
 from app.readonly import is_read_only
-from app.relations import EVERYTHING, changed_by, function_changes, read_by
 from app.replica_cluster import SYSTEM_BINARIES, Cluster, MissingBinaries, primary_with_replica
 from app.routing import Route, format_token, parse_token
 from app.schema_changes import announce
@@ -152,63 +151,6 @@ def test_readonly_classification_from_the_sql() -> None:
     assert [sql for sql in writes if is_read_only(sql)] == []
 
 
-def test_relations_a_statement_changes_and_reads() -> None:
-    """What a commit raises the process's position for, and what a read needs (app/relations.py)."""
-    changed = {
-        "insert into bookstore.authors (name) values ($1)": {"bookstore.authors"},
-        "update bookstore.books as b set title = $1 from bookstore.authors as a where a.id = b.author_id": {
-            "bookstore.books"
-        },
-        "delete from cookbook.recipe_views where viewed_at < $1": {"cookbook.recipe_views"},
-        "merge into inventory.products as p using inventory.categories as c on p.category_id = c.id "
-        "when matched then delete": {"inventory.products"},
-        "with gone as (delete from bookstore.books returning id) "
-        "insert into bookstore.search_logs (filters) select '{}' from gone": {
-            "bookstore.books",
-            "bookstore.search_logs",
-        },
-        "select id from bookstore.books for update": set(),
-        "begin": set(),
-        "insert into bookstore.authors (name) values (public.slow_writer($1))": {EVERYTHING},  # may write anywhere
-        "select public.count_a_read()": {EVERYTHING},  # a select only when it wrote (a replica refused it)
-        "create index on bookstore.books (title)": {EVERYTHING},
-        "alter table bookstore.books add column extra int": {EVERYTHING},
-        "copy bookstore.books from stdin": {EVERYTHING},
-        "select id into bookstore.copy from bookstore.books": {EVERYTHING},
-        "insert into authors (name) values ($1)": {EVERYTHING},  # unqualified: unknown
-        "update books set title = $1": {EVERYTHING},
-        "insert into": {EVERYTHING},  # does not parse
-    }
-    assert {sql: set(changed_by(sql)) for sql in changed} == changed
-    read = {
-        "select b.id from bookstore.books as b inner join bookstore.authors as a on a.id = b.author_id": {
-            "bookstore.books",
-            "bookstore.authors",
-        },
-        "select id from bookstore.books where author_id in (select id from bookstore.authors where name = $1) "
-        "and exists (select from bookstore.book_category as bc where bc.book_id = id)": {
-            "bookstore.books",
-            "bookstore.authors",
-            "bookstore.book_category",
-        },
-        "with recent as (select id from cookbook.recipes) select count(*) from recent": {"cookbook.recipes"},
-        "select public.fold_name($1)": set(),
-        "select * from books": {EVERYTHING},  # unqualified: needs everything
-        "select * from bookstore.books, authors": {EVERYTHING},
-        "selec broken": {EVERYTHING},
-    }
-    assert {sql: set(read_by(sql)) for sql in read} == read
-    plpgsql = "create function t() returns trigger language plpgsql as $$ begin {} return null; end $$"
-    triggers = {
-        "insert into access.audit_log (action) select 'insert' from new_rows;": {"access.audit_log"},
-        "if tg_op = 'DELETE' then update inventory.categories set product_count = 0; end if;": {"inventory.categories"},
-        "new.name_key := lower(new.name);": set(),
-        "perform public.notify_somebody();": {EVERYTHING},
-        "execute 'delete from ' || tg_table_name;": {EVERYTHING},
-    }
-    assert {body: set(function_changes(plpgsql.format(body))) for body in triggers} == triggers
-
-
 def test_token_format_round_trip_and_bad_tokens() -> None:
     for position in (0, 1, 0xB374D848, (0x16 << 32) | 0xB374D848, (0xFFFFFFFF << 32) | 0xFFFFFFFF):
         assert parse_token(format_token(position)) == position
@@ -320,54 +262,6 @@ def test_background_writes_of_the_process_are_never_read_stale(cluster: Cluster)
             )
         )
         assert replayed_logs == 0
-
-
-def book_scans(url: str) -> int:
-    """Sequential and index scans of bookstore.books on the server at `url` (pg_stat_user_tables)."""
-
-    async def read() -> int:
-        conn = await asyncpg.connect(url)
-        try:
-            value = await conn.fetchval(
-                "select coalesce(seq_scan, 0) + coalesce(idx_scan, 0) from pg_stat_user_tables "
-                "where relid = 'bookstore.books'::regclass"
-            )
-            return int(value)
-        finally:
-            await conn.close()
-
-    return asyncio.run(read())
-
-
-def test_book_reads_land_on_the_replica_while_the_process_logs_searches(cluster: Cluster) -> None:
-    """Each filtered search queues a search-log write; the process's commits of search logs do not send
-    its reads of books to the primary (positions per relation), while reads of the log itself see them."""
-    app = app_for(cluster)
-    searches = 40
-    with served_in_thread(app) as base_url, httpx.Client(base_url=base_url, timeout=20) as http:
-        wait_for("fit replica", lambda: replica_status(http) == "up")
-        on_replica_before, on_primary_before = book_scans(cluster.replica_url), book_scans(cluster.url)
-        logged = written(app, "bookstore_search_log")
-        for number in range(searches):
-            before = written(app, "bookstore_search_log")
-            found = http.get("/bookstore/books", params={"author": f"Busy Writer {number}"})
-            assert found.status_code == 200, found.text
-            wait_for("the search logged", partial(wrote_past, app, "bookstore_search_log", before))
-            assert http.get("/bookstore/books/1").status_code == 200  # right after the log's commit
-            logs = http.get("/bookstore/logs", params={"page_size": 1})  # the process's own write, read back
-            assert logs.json()[0]["filters"] == {"author": f"Busy Writer {number}"}, logs.text
-        assert written(app, "bookstore_search_log") - logged >= searches
-    # The app is stopped: its backends report their counters when they exit.
-    wait_for(
-        "book scans reported by the replica",
-        lambda: book_scans(cluster.replica_url) - on_replica_before >= searches,
-        timeout=30,
-    )
-    time.sleep(1)  # the primary's backends exited at the same time
-    on_replica = book_scans(cluster.replica_url) - on_replica_before
-    on_primary = book_scans(cluster.url) - on_primary_before
-    print(f"\nbookstore.books scans: {on_replica} on the replica, {on_primary} on the primary")
-    assert on_primary < on_replica / 4, f"{on_primary} book scans on the primary, {on_replica} on the replica"
 
 
 def test_a_volatile_function_that_writes_reruns_on_the_primary(cluster: Cluster) -> None:

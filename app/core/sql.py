@@ -591,24 +591,6 @@ async def database_commits(conn: Connection) -> int | None:
     return cast(int | None, await conn.fetchval(_DATABASE_COMMITS.sql))
 
 
-class TriggerFunctionsRow(TypedDict):
-    """A row, as trigger_functions returns it."""
-
-    table_name: str
-    language: str
-    definition: str
-
-
-_TRIGGER_FUNCTIONS = Statement("core", "trigger_functions", ())
-
-
-async def trigger_functions(conn: Connection) -> list[TriggerFunctionsRow]:
-    """Returns every user trigger of a table: the table (schema.name), the function's language and its full
-    definition.
-    """
-    return cast(list[TriggerFunctionsRow], [dict(r) for r in await conn.fetch(_TRIGGER_FUNCTIONS.sql)])
-
-
 # --- queries/core/roles.sql --------------------------------------------------------------------------
 
 

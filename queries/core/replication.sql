@@ -15,18 +15,3 @@ select (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint as position;
 select coalesce(xact_commit, 0) as commits
 from pg_catalog.pg_stat_database
 where datname = current_database();
-
--- name: trigger_functions()
--- Returns every user trigger of a table: the table (schema.name), the function's language and its full definition.
--- not null: table_name, language, definition
-select
-    ns.nspname || '.' || tbl.relname as table_name,
-    lang.lanname as language,
-    pg_catalog.pg_get_functiondef(proc.oid) as definition
-from pg_catalog.pg_trigger as trg
-inner join pg_catalog.pg_class as tbl on trg.tgrelid = tbl.oid
-inner join pg_catalog.pg_namespace as ns on tbl.relnamespace = ns.oid
-inner join pg_catalog.pg_proc as proc on trg.tgfoid = proc.oid
-inner join pg_catalog.pg_language as lang on proc.prolang = lang.oid
-where not trg.tgisinternal
-order by table_name;

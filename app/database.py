@@ -3,9 +3,9 @@ connection dependency (which statement runs where: app/routing.py)."""
 
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -13,7 +13,6 @@ from fastapi import Depends, Request
 from starlette.applications import Starlette
 
 from app import queries, tracing
-from app.commits import OnCommit, noting_class, noting_hooks
 from app.errors import DATABASE_UNAVAILABLE
 from app.metrics import TimedConnection
 from app.queries import Statement
@@ -70,25 +69,8 @@ async def no_reset(conn: asyncpg.Connection) -> None:
     a request and asyncpg rolls back an open transaction itself (asyncpg's default: docs/performance.md)."""
 
 
-async def create_pool(
-    url: str, settings: Settings, min_size: int | None = None, on_commit: OnCommit | None = None
-) -> asyncpg.Pool:
-    """The app's pool of connections to one server (POOL_MIN_SIZE unless `min_size` is given); with
-    `on_commit`, each commit made on it is told with its WAL position (app/commits.py)."""
-    timed = settings.times_statements or tracing.tracer is not None
-    connection_class: type[asyncpg.Connection] = TimedConnection if timed else asyncpg.Connection
-    init: Callable[[asyncpg.Connection], Coroutine[Any, Any, None]] = prepare_connection
-    reset: Callable[[asyncpg.Connection], Awaitable[None]] = no_reset
-    if on_commit is not None:
-        connection_class = noting_class(timed)
-        note_init, reset = noting_hooks(on_commit)
-
-        async def noting_init(conn: asyncpg.Connection) -> None:
-            await prepare_connection(conn)
-            await note_init(conn)
-
-        init = noting_init
-
+async def create_pool(url: str, settings: Settings, min_size: int | None = None) -> asyncpg.Pool:
+    """The app's pool of connections to one server (POOL_MIN_SIZE unless `min_size` is given)."""
     pool = await asyncpg.create_pool(
         url,
         min_size=settings.pool_min_size if min_size is None else min_size,
@@ -96,9 +78,9 @@ async def create_pool(
         timeout=settings.connect_timeout,
         statement_cache_size=settings.database_statement_cache_size,
         server_settings=startup_settings(settings),
-        init=init,
-        reset=reset,
-        connection_class=connection_class,
+        init=prepare_connection,
+        reset=no_reset,
+        connection_class=TimedConnection if settings.times_statements or tracing.tracer else asyncpg.Connection,
     )
     assert pool is not None
     return pool
@@ -107,27 +89,19 @@ async def create_pool(
 async def open_servers(primary_url: str, settings: Settings) -> Servers:
     """One pool per server: the primary at `primary_url` (must answer now) and each DATABASE_REPLICA_URLS
     entry (may be down: its pool connects when it answers). Positions are polled once `start()`ed."""
-    replica_urls = settings.replica_urls()
-    servers: Servers | None = None
-
-    def committed(position: int | None) -> None:  # a commit on the primary pool (app/commits.py)
-        if servers is not None:
-            servers.committed(position)
-
-    primary_pool = await create_pool(primary_url, settings, on_commit=committed if replica_urls else None)
+    primary = Server("primary", primary_url, await create_pool(primary_url, settings))
     replicas = []
-    for number, url in enumerate(replica_urls, start=1):
+    for number, url in enumerate(settings.replica_urls(), start=1):
         replicas.append(Server(f"replica{number}", url, await _replica_pool(url, settings)))
     if replicas:
         # Every loaded named query is parsed once now, so requests only look the answer up.
         classify(held.sql for held in Statement.created)  # create_app's check_all found none stale
-    servers = Servers(
-        Server("primary", primary_url, primary_pool),
+    return Servers(
+        primary,
         replicas,
         max_lag_ms=settings.replica_max_lag_ms,
         poll_interval=settings.replica_poll_interval_ms / 1000,
     )
-    return servers
 
 
 async def _replica_pool(url: str, settings: Settings) -> asyncpg.Pool:

@@ -24,8 +24,6 @@ from app.core import sql as core_sql
 log = logging.getLogger(__name__)
 
 POLL_APPLICATION_NAME = "catalog position poll"
-UNKNOWN = 1 << 64
-"""`Servers.own_position` after a commit whose position could not be read: beyond every replica."""
 
 
 @dataclass(eq=False)
@@ -59,9 +57,7 @@ class Servers:
     max_lag_ms: float = 500.0
     poll_interval: float = 0.1
     own_position: int = 0
-    """The WAL position after this process's last commit (UNKNOWN until the next primary poll after a
-    commit whose position could not be read): reads never see older data."""
-    _known_position: int = 0
+    """The WAL position after this process's last known commit: reads never see older data."""
     fit: tuple[Server, ...] = ()
     _history: deque[tuple[float, int]] = field(default_factory=deque)
     _turn: int = 0
@@ -86,14 +82,8 @@ class Servers:
                 return server
         return None
 
-    def committed(self, position: int | None) -> None:
-        """Record a commit of this process at WAL `position` (None: unknown; then only the primary serves
-        the process's reads until the next primary poll); later reads of the process see at least it."""
-        if position is None:
-            self.own_position = UNKNOWN
-            return
-        if position > self._known_position:
-            self._known_position = position
+    def committed(self, position: int) -> None:
+        """Record a commit of this process at WAL `position`; later reads of the process see at least it."""
         if position > self.own_position:
             self.own_position = position
 
@@ -129,10 +119,7 @@ class Servers:
         """Read `server`'s position once on `conn` and recompute which replicas are fit."""
         timeout = max(self.max_lag_ms / 1000, self.poll_interval)
         if server is self.primary:
-            unknown_before = self.own_position == UNKNOWN  # a position read from now is past that commit
             position: int | None = await asyncio.wait_for(core_sql.wal_position(conn), timeout)
-            if unknown_before and position is not None:
-                self.own_position = max(position, self._known_position)
         else:
             position = await asyncio.wait_for(core_sql.replay_position(conn), timeout)
         now = time.monotonic()

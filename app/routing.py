@@ -19,14 +19,13 @@ import logging
 import re
 from collections.abc import AsyncIterator, MutableMapping
 from contextlib import asynccontextmanager
-from typing import cast
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.access import session
-from app.commits import CommitNoting
+from app.core import sql as core_sql
 from app.errors import DATABASE_UNAVAILABLE, UNAVAILABLE_DETAIL, ServiceUnavailable, request_id
 from app.metrics import waiting_for
 from app.readonly import is_read_only, mark_writing
@@ -218,10 +217,9 @@ class RoutedConnection:
         try:
             if self._wrote:
                 self._wrote = False
-                # Also tells the process's read position (app/commits.py); None: not read, no token.
-                position = await cast(CommitNoting, primary).read_position(wrote=True)
-                if position is not None:
-                    self._route.committed(position)
+                self._route.committed(await core_sql.wal_position(primary))
+        except (*DATABASE_UNAVAILABLE, asyncpg.InterfaceError, asyncpg.PostgresError) as exc:
+            log.warning("could not read the WAL position after a write (no Consistency-Token): %r", exc)
         finally:
             if self._tagged:
                 self._tagged = False

@@ -229,9 +229,8 @@ def create_app(settings: Settings | None = None, *domain_settings: DomainSetting
     app.add_exception_handler(405, method_not_allowed)
     lean: dict[tuple[str, str], Operation] = {}  # filled once every router is included
     app.state.lean_operations = lean
-    app.add_middleware(
-        LeanPath, operations=lean
-    )  # innermost: list and search operations answered without FastAPI's solver
+    # Innermost: list and search operations answered without FastAPI's solver (app/lean_path.py).
+    app.add_middleware(LeanPath, operations=lean)
     app.add_middleware(ConnectionRouting)  # the request's connections, its Consistency-Token
     app.add_middleware(UnitOfWorkRetry)  # a request met a stale statement or a serialization failure: once more
     app.add_middleware(MethodSemantics)

@@ -467,7 +467,8 @@ def test_pool_metrics_per_server_with_a_replica(cluster: Cluster) -> None:
                 assert value(idle, "catalog_db_pool_connections", server=server) >= 1, server
             assert value(idle, "catalog_db_pool_in_use_connections", server="replica1") == 0
             replica_pool: asyncpg.Pool = servers.replicas[0].pool
-            held = [await replica_pool.acquire(), await replica_pool.acquire()]
+            # Bounded: a connection that never comes back fails the test instead of hanging the suite.
+            held = [await asyncio.wait_for(replica_pool.acquire(), 10) for _ in range(2)]
             try:  # held connections are released whatever happens: closing the pool would wait for them
                 waiting = asyncio.create_task(client.get("/bookstore/authors"))  # a read: waits for the replica
                 deadline = time.monotonic() + 10
@@ -482,7 +483,7 @@ def test_pool_metrics_per_server_with_a_replica(cluster: Cluster) -> None:
             finally:
                 for conn in held:
                     await replica_pool.release(conn)
-            assert (await waiting).status_code == 200
+            assert (await asyncio.wait_for(waiting, 20)).status_code == 200
             done = await scrape(client)
             assert value(done, "catalog_db_pool_waiting_requests", server="replica1") == 0
             assert value(done, "catalog_db_pool_in_use_connections", server="replica1") == 0

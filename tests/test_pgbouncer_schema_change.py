@@ -20,7 +20,7 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.serving_process import ROOT, Served, catalog_serve
+from tests.serving_process import Served, catalog_serve
 from tests.test_pgbouncer import PGBOUNCER, pgbouncer_url, set_database_defaults
 from tests.test_reliability_schema_change import (
     CLIENTS,
@@ -29,9 +29,11 @@ from tests.test_reliability_schema_change import (
     STEPS,
     Traffic,
     client,
+    copy_of_schema,
     migrate,
     seeded,
     stored,
+    traffic_ids,
     view_counts,
 )
 
@@ -79,17 +81,10 @@ def heard(output: str, change: str) -> int:
 async def test_app_behind_pgbouncer_hears_every_migration(
     served: Served, listen_url: bool, seeded: str, tmp_path: Path
 ) -> None:
-    schema_dir = tmp_path / "schema"
-    schema_dir.mkdir()
-    for source in (ROOT / "schema").glob("*.sql"):
-        (schema_dir / source.name).write_text(source.read_text())
+    schema_dir = copy_of_schema(tmp_path)
     conn = await asyncpg.connect(seeded)
     try:
-        ids = {
-            "recipes": [r["id"] for r in await conn.fetch("select id from cookbook.recipes order by id limit 5")],
-            "recipe categories": [await conn.fetchval("select min(id) from cookbook.categories")],
-            "product categories": [await conn.fetchval("select min(id) from inventory.categories")],
-        }
+        ids = await traffic_ids(conn)
         views_before = await view_counts(conn)
     finally:
         await conn.close()

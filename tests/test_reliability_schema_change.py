@@ -216,21 +216,32 @@ async def apply_without_notice(database_url: str, sql: str) -> None:
         await conn.close()
 
 
-@pytest.mark.parametrize("applied_by", ["catalog migrate", "a session with no notice"])
-async def test_running_app_survives_every_online_migration(
-    served: Served, seeded: str, tmp_path: Path, applied_by: str
-) -> None:
+def copy_of_schema(tmp_path: Path) -> Path:
+    """A copy of the project's migrations under `tmp_path`, for a test to add its own to."""
     schema_dir = tmp_path / "schema"
     schema_dir.mkdir()
     for source in (ROOT / "schema").glob("*.sql"):
         (schema_dir / source.name).write_text(source.read_text())
+    return schema_dir
+
+
+async def traffic_ids(conn: asyncpg.Connection) -> dict[str, list[int]]:
+    """The rows the traffic reads and writes: five recipes, a recipe category and a product category."""
+    return {
+        "recipes": [r["id"] for r in await conn.fetch("select id from cookbook.recipes order by id limit 5")],
+        "recipe categories": [await conn.fetchval("select min(id) from cookbook.categories")],
+        "product categories": [await conn.fetchval("select min(id) from inventory.categories")],
+    }
+
+
+@pytest.mark.parametrize("applied_by", ["catalog migrate", "a session with no notice"])
+async def test_running_app_survives_every_online_migration(
+    served: Served, seeded: str, tmp_path: Path, applied_by: str
+) -> None:
+    schema_dir = copy_of_schema(tmp_path)
     conn = await asyncpg.connect(seeded)
     try:
-        ids = {
-            "recipes": [r["id"] for r in await conn.fetch("select id from cookbook.recipes order by id limit 5")],
-            "recipe categories": [await conn.fetchval("select min(id) from cookbook.categories")],
-            "product categories": [await conn.fetchval("select min(id) from inventory.categories")],
-        }
+        ids = await traffic_ids(conn)
         views_before = await view_counts(conn)
         listeners = len(await conn.fetch(LISTENERS))
     finally:

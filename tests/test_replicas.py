@@ -490,4 +490,5 @@ def test_pool_metrics_per_server_with_a_replica(cluster: Cluster) -> None:
             servers_named = {dict(labels)["server"] for (_, labels) in done if "server" in dict(labels)}
             assert servers_named == {"primary", "replica1"}  # names, never a URL or a password
 
-    asyncio.run(run())
+    # A hang fails with the line it waited on (the cancelled coroutine's traceback), not pytest-timeout's loop frame.
+    asyncio.run(asyncio.wait_for(run(), 120))

@@ -82,7 +82,8 @@ class BatchWriter(Generic[Item]):
         if self._task is None:
             return
         try:
-            await asyncio.wait_for(asyncio.shield(self._task), timeout)
+            async with asyncio.timeout(timeout):
+                await asyncio.shield(self._task)
         except TimeoutError:
             self._task.cancel()
             lost = len(self._items)

@@ -202,7 +202,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await servers.stop()
         for name, pool in servers.pools():
             try:  # uvicorn drained the requests: a connection still out is leaked and would block close()
-                await asyncio.wait_for(pool.close(), POOL_CLOSE_SECONDS)
+                async with asyncio.timeout(POOL_CLOSE_SECONDS):
+                    await pool.close()
             except TimeoutError:
                 log.warning("pool of %s: connections still in use after %ss; closing them", name, POOL_CLOSE_SECONDS)
                 pool.terminate()

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import asyncpg
 
 from app.core import sql as core_sql
+from app.tasks import stop_task
 
 log = logging.getLogger(__name__)
 
@@ -111,17 +112,18 @@ class Servers:
 
     async def stop(self) -> None:
         for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+            await stop_task(task)
         self._tasks = []
 
     async def poll(self, server: Server, conn: asyncpg.Connection) -> None:
         """Read `server`'s position once on `conn` and recompute which replicas are fit."""
         timeout = max(self.max_lag_ms / 1000, self.poll_interval)
         if server is self.primary:
-            position: int | None = await asyncio.wait_for(core_sql.wal_position(conn), timeout)
+            async with asyncio.timeout(timeout):
+                position: int | None = await core_sql.wal_position(conn)
         else:
-            position = await asyncio.wait_for(core_sql.replay_position(conn), timeout)
+            async with asyncio.timeout(timeout):
+                position = await core_sql.replay_position(conn)
         now = time.monotonic()
         if position is None:
             server.up, server.problem = False, "not a replica (pg_last_wal_replay_lsn() is null)"

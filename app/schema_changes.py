@@ -30,6 +30,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 from app.errors import DATABASE_UNAVAILABLE
 from app.queries import ByName
 from app.settings import Settings
+from app.tasks import stop_task
 
 log = logging.getLogger(__name__)
 
@@ -80,9 +81,7 @@ class SchemaListener:
     async def stop(self) -> None:
         """Close the listening connection and end the task."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await stop_task(self._task)
             self._task = None
 
     async def _listen(self) -> None:
@@ -168,7 +167,8 @@ class SchemaListener:
             finally:
                 await sender.close()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(arrived.wait(), PROBE_SECONDS)
+                async with asyncio.timeout(PROBE_SECONDS):
+                    await arrived.wait()
         finally:
             await conn.remove_listener(CHANNEL, heard)
         return arrived.is_set()
@@ -178,7 +178,8 @@ class SchemaListener:
         interval = self._settings.schema_poll_interval_ms / 1000
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(lost.wait(), interval)
+                async with asyncio.timeout(interval):
+                    await lost.wait()
                 return
             for change in await applied_migrations(conn):
                 if change not in seen:

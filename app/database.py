@@ -3,9 +3,9 @@ connection dependency (which statement runs where: app/routing.py)."""
 
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -13,10 +13,14 @@ from fastapi import Depends, Request
 from starlette.applications import Starlette
 
 from app import queries, tracing
+from app.commits import noting_class, noting_hooks
+from app.core import sql as core_sql
 from app.errors import DATABASE_UNAVAILABLE
 from app.metrics import TimedConnection
+from app.own_writes import OwnWrites
 from app.queries import Statement
 from app.readonly import classify
+from app.relations import learn_catalog, learn_triggers
 from app.replicas import Server, Servers
 from app.routing import ROUTE_KEY, Route, RoutedConnection
 from app.settings import Settings
@@ -69,8 +73,25 @@ async def no_reset(conn: asyncpg.Connection) -> None:
     a request and asyncpg rolls back an open transaction itself (asyncpg's default: docs/performance.md)."""
 
 
-async def create_pool(url: str, settings: Settings, min_size: int | None = None) -> asyncpg.Pool:
-    """The app's pool of connections to one server (POOL_MIN_SIZE unless `min_size` is given)."""
+async def create_pool(
+    url: str, settings: Settings, min_size: int | None = None, own: OwnWrites | None = None
+) -> asyncpg.Pool:
+    """The app's pool of connections to one server (POOL_MIN_SIZE unless `min_size` is given); with
+    `own`, each write made on it is told to it with its commit's WAL position (app/commits.py)."""
+    timed = settings.times_statements or tracing.tracer is not None
+    connection_class: type[asyncpg.Connection] = TimedConnection if timed else asyncpg.Connection
+    init: Callable[[asyncpg.Connection], Coroutine[Any, Any, None]] = prepare_connection
+    reset: Callable[[asyncpg.Connection], Awaitable[None]] = no_reset
+    if own is not None:
+        connection_class = noting_class(timed)
+        note_init, reset = noting_hooks(own)
+
+        async def noting_init(conn: asyncpg.Connection) -> None:
+            await prepare_connection(conn)
+            await note_init(conn)
+
+        init = noting_init
+
     pool = await asyncpg.create_pool(
         url,
         min_size=settings.pool_min_size if min_size is None else min_size,
@@ -78,9 +99,9 @@ async def create_pool(url: str, settings: Settings, min_size: int | None = None)
         timeout=settings.connect_timeout,
         statement_cache_size=settings.database_statement_cache_size,
         server_settings=startup_settings(settings),
-        init=prepare_connection,
-        reset=no_reset,
-        connection_class=TimedConnection if settings.times_statements or tracing.tracer else asyncpg.Connection,
+        init=init,
+        reset=reset,
+        connection_class=connection_class,
     )
     assert pool is not None
     return pool
@@ -89,18 +110,22 @@ async def create_pool(url: str, settings: Settings, min_size: int | None = None)
 async def open_servers(primary_url: str, settings: Settings) -> Servers:
     """One pool per server: the primary at `primary_url` (must answer now) and each DATABASE_REPLICA_URLS
     entry (may be down: its pool connects when it answers). Positions are polled once `start()`ed."""
-    primary = Server("primary", primary_url, await create_pool(primary_url, settings))
+    replica_urls = settings.replica_urls()
+    own = OwnWrites()
+    primary_pool = await create_pool(primary_url, settings, own=own if replica_urls else None)
     replicas = []
-    for number, url in enumerate(settings.replica_urls(), start=1):
+    for number, url in enumerate(replica_urls, start=1):
         replicas.append(Server(f"replica{number}", url, await _replica_pool(url, settings)))
     if replicas:
         # Every loaded named query is parsed once now, so requests only look the answer up.
         classify(held.sql for held in Statement.created)  # create_app's check_all found none stale
+        await _learn_triggers(primary_pool)
     return Servers(
-        primary,
+        Server("primary", primary_url, primary_pool),
         replicas,
         max_lag_ms=settings.replica_max_lag_ms,
         poll_interval=settings.replica_poll_interval_ms / 1000,
+        own=own,
     )
 
 
@@ -142,3 +167,21 @@ async def connection(request: Request) -> RoutedConnection:
 
 Connection = Annotated[queries.Connection, Depends(connection)]
 """A handler's `conn` parameter: the request's connection, typed as the app's one Connection (app/queries.py)."""
+
+
+async def _learn_triggers(pool: asyncpg.Pool) -> None:
+    """Tell app/relations.py the user tables, functions and what every table's triggers may change; if
+    they cannot be read, every write counts as changing everything (logged)."""
+    try:
+        async with pool.acquire() as conn:
+            triggers = await core_sql.trigger_functions(conn)
+            tables = await core_sql.user_tables(conn)
+            functions = await core_sql.user_functions(conn)
+    except (*DATABASE_UNAVAILABLE, asyncpg.PostgresError, TimeoutError) as exc:
+        log.warning("could not read the tables' triggers; every write counts as changing every relation: %r", exc)
+        return
+    learn_catalog(
+        [row["table_name"] for row in tables],
+        [(row["schema_name"], row["function_name"], row["volatility"]) for row in functions],
+    )
+    learn_triggers([(row["table_name"], row["language"], row["definition"]) for row in triggers])

@@ -6,7 +6,10 @@ Positions are WAL byte offsets (an LSN as an int). Every poll interval one task 
 its own. A replica's lag is the age of the oldest primary position it has not replayed yet (0 when it
 has replayed the last one polled); a replica is fit for reads while it answers, is polled recently and
 lags less than REPLICA_MAX_LAG_MS. A read that needs a position (a Consistency-Token, or this
-process's own last commit) goes only to a fit replica that has replayed at least that far.
+process's own commits of what it reads) goes only to a fit replica that has replayed at least that far.
+
+The process's own writes are kept per relation (app/own_writes.py): a read needs the positions of the
+process's commits of the relations it names, and the primary while one of them is being written.
 """
 
 import asyncio
@@ -20,6 +23,8 @@ from urllib.parse import urlsplit
 import asyncpg
 
 from app.core import sql as core_sql
+from app.own_writes import UNKNOWN, OwnWrites
+from app.relations import ALL
 from app.tasks import stop_task
 
 log = logging.getLogger(__name__)
@@ -57,8 +62,8 @@ class Servers:
     replicas: list[Server]
     max_lag_ms: float = 500.0
     poll_interval: float = 0.1
-    own_position: int = 0
-    """The WAL position after this process's last known commit: reads never see older data."""
+    own: OwnWrites = field(default_factory=OwnWrites)
+    """This process's own writes on the primary: what its reads need replayed (app/own_writes.py)."""
     fit: tuple[Server, ...] = ()
     _history: deque[tuple[float, int]] = field(default_factory=deque)
     _turn: int = 0
@@ -68,13 +73,15 @@ class Servers:
         """(server name, pool) of every server, the primary first."""
         return [(server.name, server.pool) for server in (self.primary, *self.replicas)]
 
-    def replica_for(self, needed: int) -> Server | None:
-        """A fit replica that has replayed `needed` and this process's own last commit, taking turns; None if none has."""
+    def replica_for(self, needed: int, reads: frozenset[str] = ALL) -> Server | None:
+        """A fit replica that has replayed `needed` and this process's own commits of the relations
+        `reads` (all by default), taking turns; None if none has."""
         fit = self.fit
         if not fit:
             return None
-        if needed < self.own_position:
-            needed = self.own_position
+        own = self.own.needed(reads)
+        if needed < own:
+            needed = own
         count = len(fit)
         self._turn = turn = (self._turn + 1) % count
         for step in range(count):
@@ -82,11 +89,6 @@ class Servers:
             if server.position >= needed:
                 return server
         return None
-
-    def committed(self, position: int) -> None:
-        """Record a commit of this process at WAL `position`; later reads of the process see at least it."""
-        if position > self.own_position:
-            self.own_position = position
 
     def failed(self, server: Server, problem: BaseException) -> None:
         """A request found `server` broken: skip it until a poll finds it well again."""
@@ -119,8 +121,11 @@ class Servers:
         """Read `server`'s position once on `conn` and recompute which replicas are fit."""
         timeout = max(self.max_lag_ms / 1000, self.poll_interval)
         if server is self.primary:
+            unknown_before = self.own.last == UNKNOWN  # a position read from now is past that commit
             async with asyncio.timeout(timeout):
                 position: int | None = await core_sql.wal_position(conn)
+            if unknown_before and position is not None:
+                self.own.position_polled(position)
         else:
             async with asyncio.timeout(timeout):
                 position = await core_sql.replay_position(conn)

@@ -3,7 +3,8 @@
 A request gets one `RoutedConnection`, which borrows pooled connections only when a statement needs
 one and gives them back when the response starts (`ConnectionRouting`, a pure ASGI middleware). In a
 GET or HEAD request a statement that cannot write (app/readonly.py) runs on a replica fit for it
-(app/replicas.py); every other statement, every transaction, and everything after the request first
+(app/replicas.py) and has replayed this process's own commits of the relations it reads (app/relations.py);
+every other statement, every transaction, and everything after the request first
 used the primary runs on the primary. A replica that fails a statement is skipped and the statement
 reruns on the primary, so no request fails because of a replica. A request that wrote reads the
 primary's WAL position before its connection goes back and answers it as `Consistency-Token`; a
@@ -19,16 +20,18 @@ import logging
 import re
 from collections.abc import AsyncIterator, MutableMapping
 from contextlib import asynccontextmanager
+from typing import cast
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.access import session
-from app.core import sql as core_sql
+from app.commits import CommitNoting
 from app.errors import DATABASE_UNAVAILABLE, UNAVAILABLE_DETAIL, ServiceUnavailable, request_id
 from app.metrics import waiting_for
 from app.readonly import is_read_only, mark_writing
+from app.relations import reads
 from app.replicas import Server, Servers
 from app.retry import COMMITTED_KEY
 
@@ -114,9 +117,10 @@ class Route:
             self.scope[COMMITTED_KEY] = True
 
     def committed(self, position: int) -> None:
+        """The request's write committed at WAL `position` (its token; the process's own position was
+        raised per relation by the primary pool's connection, app/commits.py)."""
         if position > self.position:
             self.position = position
-        self.servers.committed(position)
 
 
 class RoutedConnection:
@@ -137,7 +141,7 @@ class RoutedConnection:
 
     async def fetch(self, query: str, *args: object, timeout: float | None = None) -> list[asyncpg.Record]:
         if self._replica_reads and is_read_only(query):
-            replica = await self._on_replica()
+            replica = await self._on_replica(query)
             if replica is not None:
                 try:
                     return await replica.fetch(query, *args, timeout=timeout)
@@ -149,7 +153,7 @@ class RoutedConnection:
 
     async def fetchrow(self, query: str, *args: object, timeout: float | None = None) -> asyncpg.Record | None:
         if self._replica_reads and is_read_only(query):
-            replica = await self._on_replica()
+            replica = await self._on_replica(query)
             if replica is not None:
                 try:
                     return await replica.fetchrow(query, *args, timeout=timeout)
@@ -161,7 +165,7 @@ class RoutedConnection:
 
     async def fetchval(self, query: str, *args: object, column: int = 0, timeout: float | None = None) -> object:
         if self._replica_reads and is_read_only(query):
-            replica = await self._on_replica()
+            replica = await self._on_replica(query)
             if replica is not None:
                 try:
                     return await replica.fetchval(query, *args, column=column, timeout=timeout)
@@ -173,7 +177,7 @@ class RoutedConnection:
 
     async def execute(self, query: str, *args: object, timeout: float | None = None) -> str:
         if self._replica_reads and is_read_only(query):
-            replica = await self._on_replica()
+            replica = await self._on_replica(query)
             if replica is not None:
                 try:
                     return await replica.execute(query, *args, timeout=timeout)
@@ -217,9 +221,10 @@ class RoutedConnection:
         try:
             if self._wrote:
                 self._wrote = False
-                self._route.committed(await core_sql.wal_position(primary))
-        except (*DATABASE_UNAVAILABLE, asyncpg.InterfaceError, asyncpg.PostgresError) as exc:
-            log.warning("could not read the WAL position after a write (no Consistency-Token): %r", exc)
+                # Also tells the process's read position (app/commits.py); None: not read, no token.
+                position = await cast(CommitNoting, primary).read_position(wrote=True)
+                if position is not None:
+                    self._route.committed(position)
         finally:
             if self._tagged:
                 self._tagged = False
@@ -246,13 +251,18 @@ class RoutedConnection:
             self._wrote = True
         return conn
 
-    async def _on_replica(self) -> PoolConnectionProxy | None:
-        """The connection of a replica fit for this request, or None (then the primary serves it)."""
+    async def _on_replica(self, query: str) -> PoolConnectionProxy | None:
+        """The connection of a replica fit for this request and `query` (it has replayed this process's
+        own commits of what `query` reads), or None (then the primary serves it and the rest)."""
         conn = self._replica
-        if conn is not None:
-            return conn
         route = self._route
-        server = route.servers.replica_for(route.needed)
+        if conn is not None:
+            held = self._replica_server
+            if held is not None and held.position >= route.servers.own.needed(reads(query)):
+                return conn
+            self._replica_reads = False
+            return None
+        server = route.servers.replica_for(route.needed, reads(query))
         if server is None:
             self._replica_reads = False
             return None

@@ -24,6 +24,7 @@ from fastapi import FastAPI
 
 from app.main import create_app
 from app.readonly import is_read_only
+from app.relations import EVERYTHING, changed_by, function_changes, learn_catalog, read_by
 from app.replica_cluster import SYSTEM_BINARIES, Cluster, MissingBinaries, primary_with_replica
 from app.routing import Route, format_token, parse_token
 from app.schema_changes import announce
@@ -151,6 +152,102 @@ def test_readonly_classification_from_the_sql() -> None:
     assert [sql for sql in writes if is_read_only(sql)] == []
 
 
+def test_relations_a_statement_changes_and_reads() -> None:
+    """What a commit raises the process's position for, and what a read needs (app/relations.py)."""
+    changed = {
+        "insert into bookstore.authors (name) values ($1)": {"bookstore.authors"},
+        "update bookstore.books as b set title = $1 from bookstore.authors as a where a.id = b.author_id": {
+            "bookstore.books"
+        },
+        "delete from cookbook.recipe_views where viewed_at < $1": {"cookbook.recipe_views"},
+        "merge into inventory.products as p using inventory.categories as c on p.category_id = c.id "
+        "when matched then delete": {"inventory.products"},
+        "with gone as (delete from bookstore.books returning id) "
+        "insert into bookstore.search_logs (filters) select '{}' from gone": {
+            "bookstore.books",
+            "bookstore.search_logs",
+        },
+        "select id from bookstore.books for update": set(),
+        "begin": set(),
+        "insert into bookstore.authors (name) values (public.slow_writer($1))": {EVERYTHING},  # may write anywhere
+        "select public.count_a_read()": {EVERYTHING},  # a select only when it wrote (a replica refused it)
+        "create index on bookstore.books (title)": {EVERYTHING},
+        "alter table bookstore.books add column extra int": {EVERYTHING},
+        "copy bookstore.books from stdin": {EVERYTHING},
+        "select id into bookstore.copy from bookstore.books": {EVERYTHING},
+        "insert into authors (name) values ($1)": {EVERYTHING},  # unqualified: unknown
+        "update books set title = $1": {EVERYTHING},
+        "insert into": {EVERYTHING},  # does not parse
+    }
+    assert {sql: set(changed_by(sql)) for sql in changed} == changed
+    read = {
+        "select b.id from bookstore.books as b inner join bookstore.authors as a on a.id = b.author_id": {
+            "bookstore.books",
+            "bookstore.authors",
+        },
+        "select id from bookstore.books where author_id in (select id from bookstore.authors where name = $1) "
+        "and exists (select from bookstore.book_category as bc where bc.book_id = id)": {
+            "bookstore.books",
+            "bookstore.authors",
+            "bookstore.book_category",
+        },
+        "with recent as (select id from cookbook.recipes) select count(*) from recent": {"cookbook.recipes"},
+        "select public.fold_name($1)": set(),
+        "select * from books": {EVERYTHING},  # unqualified: needs everything
+        "select * from bookstore.books, authors": {EVERYTHING},
+        "selec broken": {EVERYTHING},
+    }
+    assert {sql: set(read_by(sql)) for sql in read} == read
+    plpgsql = "create function t() returns trigger language plpgsql as $$ begin {} return null; end $$"
+    triggers = {
+        "insert into access.audit_log (action) select 'insert' from new_rows;": {"access.audit_log"},
+        "if tg_op = 'DELETE' then update inventory.categories set product_count = 0; end if;": {"inventory.categories"},
+        "new.name_key := lower(new.name);": set(),
+        "perform public.notify_somebody();": {EVERYTHING},
+        "execute 'delete from ' || tg_table_name;": {EVERYTHING},
+    }
+    assert {body: set(function_changes(plpgsql.format(body))) for body in triggers} == triggers
+
+
+def test_reads_of_views_and_table_reading_functions_need_every_write() -> None:
+    """With the catalog learnt at start-up, a read of a view, a system relation, a table created since,
+    or through a function that is not immutable needs every write of the process; only volatile
+    functions count as writing."""
+    learn_catalog(
+        ["bookstore.books", "bookstore.authors"],
+        [
+            ("public", "fold_name", "i"),
+            ("bookstore", "count_books", "s"),
+            ("public", "touch", "v"),
+            ("x", "touch", "i"),
+        ],
+    )
+    try:
+        read = {
+            "select id from bookstore.books where public.fold_name(title) = $1": {"bookstore.books"},
+            "select b.id from bookstore.books as b where b.id = any($1::bigint[]) and lower(b.title) = $2": {
+                "bookstore.books"
+            },
+            "select bookstore.count_books()": {EVERYTHING},  # stable: reads tables we cannot see
+            "select * from bookstore.books_by_year": {EVERYTHING},  # a view (not a user table)
+            "select * from bookstore.created_later": {EVERYTHING},  # not there at start-up
+            "select count(*) from pg_catalog.pg_stat_activity": {EVERYTHING},
+            "select touch()": {EVERYTHING},  # unqualified: the most volatile of that name
+            "select nobody.knows()": {EVERYTHING},
+        }
+        assert {sql: set(read_by(sql)) for sql in read} == read
+        changed = {
+            "insert into bookstore.authors (name) values (public.fold_name($1))": {"bookstore.authors"},
+            "insert into bookstore.authors (name) values (bookstore.count_books()::text)": {"bookstore.authors"},
+            "insert into bookstore.authors (name) values (x.touch($1))": {"bookstore.authors"},
+            "insert into bookstore.authors (name) values (touch($1))": {EVERYTHING},
+            "insert into bookstore.authors (name) values (nobody.knows())": {EVERYTHING},
+        }
+        assert {sql: set(changed_by(sql)) for sql in changed} == changed
+    finally:
+        learn_catalog(None)  # the next app learns the catalog of its own server again
+
+
 def test_token_format_round_trip_and_bad_tokens() -> None:
     for position in (0, 1, 0xB374D848, (0x16 << 32) | 0xB374D848, (0xFFFFFFFF << 32) | 0xFFFFFFFF):
         assert parse_token(format_token(position)) == position
@@ -214,12 +311,105 @@ def test_read_your_writes_with_replay_paused(cluster: Cluster) -> None:
         wait_for("the replica's new position polled", lambda: other.get(author).status_code == 200)
 
 
+def written(app: FastAPI, writer: str) -> int:
+    """Items the app's background writer `writer` (app.state.<writer>) has committed so far."""
+    return int(getattr(app.state, writer).written)
+
+
 def status_of(http: httpx.Client, path: str) -> int:
     return http.get(path).status_code
 
 
+def wrote_past(app: FastAPI, writer: str, count: int) -> bool:
+    return written(app, writer) > count
+
+
 def committed_past(url: str, count: int) -> bool:
     return commits(url) > count
+
+
+def test_background_writes_of_the_process_are_never_read_stale(cluster: Cluster) -> None:
+    """Recipe views and search logs, written after the answer by the process's batch writers, are read
+    back by the same process with replay paused and the replica fit (lag bound far away)."""
+    app = app_for(cluster, replica_max_lag_ms=LONG)
+    with served_in_thread(app) as base_url, httpx.Client(base_url=base_url, timeout=20) as http:
+        wait_for("fit replica", lambda: replica_status(http) == "up")
+        asyncio.run(cluster.on_replica("select pg_wal_replay_pause()"))
+        views = written(app, "cookbook_views")  # views queued so far; every GET of a recipe adds one
+        for recipe_id in (1, 2, 1):  # each GET of a recipe counts a view, written in the background
+            seen = http.get(f"/cookbook/recipes/{recipe_id}")
+            assert seen.status_code == 200, seen.text
+            views += 1  # this one, and the one queued by the previous `again`, all written before reading back
+            wait_for("the views written", partial(wrote_past, app, "cookbook_views", views - 1))
+            again = http.get(f"/cookbook/recipes/{recipe_id}")
+            views += 1
+            assert again.json()["view_count"] > seen.json()["view_count"], recipe_id  # counted the first GET
+            popular = http.get("/cookbook/recipes/popular", params={"page_size": 100}).json()
+            assert next(r["view_count"] for r in popular if r["id"] == recipe_id) >= again.json()["view_count"]
+        logged = written(app, "bookstore_search_log")
+        for number in range(3):  # each filtered book search is logged in the background
+            author = f"Logged While Paused {number}"
+            assert http.get("/bookstore/books", params={"author": author}).status_code == 200
+            logged += 1
+            wait_for("the search logged", partial(wrote_past, app, "bookstore_search_log", logged - 1))
+            logs = http.get("/bookstore/logs", params={"page_size": 5})
+            assert logs.status_code == 200, logs.text
+            assert logs.json()[0]["filters"] == {"author": author}, logs.json()[:2]
+        # The replica did not replay them: a read it served would have answered older data.
+        replayed_logs = asyncio.run(
+            cluster.on_replica(
+                "select count(*) from bookstore.search_logs where filters->>'author' like 'Logged While%'"
+            )
+        )
+        assert replayed_logs == 0
+
+
+def book_scans(url: str) -> int:
+    """Sequential and index scans of bookstore.books on the server at `url` (pg_stat_user_tables)."""
+
+    async def read() -> int:
+        conn = await asyncpg.connect(url)
+        try:
+            value = await conn.fetchval(
+                "select coalesce(seq_scan, 0) + coalesce(idx_scan, 0) from pg_stat_user_tables "
+                "where relid = 'bookstore.books'::regclass"
+            )
+            return int(value)
+        finally:
+            await conn.close()
+
+    return asyncio.run(read())
+
+
+def test_book_reads_land_on_the_replica_while_the_process_logs_searches(cluster: Cluster) -> None:
+    """Each filtered search queues a search-log write; the process's commits of search logs do not send
+    its reads of books to the primary (positions per relation), while reads of the log itself see them."""
+    app = app_for(cluster)
+    searches = 40
+    with served_in_thread(app) as base_url, httpx.Client(base_url=base_url, timeout=20) as http:
+        wait_for("fit replica", lambda: replica_status(http) == "up")
+        on_replica_before, on_primary_before = book_scans(cluster.replica_url), book_scans(cluster.url)
+        logged = written(app, "bookstore_search_log")
+        for number in range(searches):
+            before = written(app, "bookstore_search_log")
+            found = http.get("/bookstore/books", params={"author": f"Busy Writer {number}"})
+            assert found.status_code == 200, found.text
+            wait_for("the search logged", partial(wrote_past, app, "bookstore_search_log", before))
+            assert http.get("/bookstore/books/1").status_code == 200  # right after the log's commit
+            logs = http.get("/bookstore/logs", params={"page_size": 1})  # the process's own write, read back
+            assert logs.json()[0]["filters"] == {"author": f"Busy Writer {number}"}, logs.text
+        assert written(app, "bookstore_search_log") - logged >= searches
+    # The app is stopped: its backends report their counters when they exit.
+    wait_for(
+        "book scans reported by the replica",
+        lambda: book_scans(cluster.replica_url) - on_replica_before >= searches,
+        timeout=30,
+    )
+    time.sleep(1)  # the primary's backends exited at the same time
+    on_replica = book_scans(cluster.replica_url) - on_replica_before
+    on_primary = book_scans(cluster.url) - on_primary_before
+    print(f"\nbookstore.books scans: {on_replica} on the replica, {on_primary} on the primary")
+    assert on_primary < on_replica / 4, f"{on_primary} book scans on the primary, {on_replica} on the replica"
 
 
 def test_a_volatile_function_that_writes_reruns_on_the_primary(cluster: Cluster) -> None:

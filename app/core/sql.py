@@ -591,6 +591,56 @@ async def database_commits(conn: Connection) -> int | None:
     return cast(int | None, await conn.fetchval(_DATABASE_COMMITS.sql))
 
 
+class TriggerFunctionsRow(TypedDict):
+    """A row, as trigger_functions returns it."""
+
+    language: str
+    table_name: str
+    definition: str
+
+
+_TRIGGER_FUNCTIONS = Statement("core", "trigger_functions", ())
+
+
+async def trigger_functions(conn: Connection) -> list[TriggerFunctionsRow]:
+    """Returns every user trigger of a table: the function's language, the table (schema.name) and the function's
+    definition.
+    """
+    return cast(list[TriggerFunctionsRow], [dict(r) for r in await conn.fetch(_TRIGGER_FUNCTIONS.sql)])
+
+
+class UserTablesRow(TypedDict):
+    """A row, as user_tables returns it."""
+
+    table_name: str
+
+
+_USER_TABLES = Statement("core", "user_tables", ())
+
+
+async def user_tables(conn: Connection) -> list[UserTablesRow]:
+    """Returns the name (schema.name) of every plain and partitioned table outside the system schemas."""
+    return cast(list[UserTablesRow], [dict(r) for r in await conn.fetch(_USER_TABLES.sql)])
+
+
+class UserFunctionsRow(TypedDict):
+    """A row, as user_functions returns it."""
+
+    schema_name: str
+    function_name: str
+    volatility: str
+
+
+_USER_FUNCTIONS = Statement("core", "user_functions", ())
+
+
+async def user_functions(conn: Connection) -> list[UserFunctionsRow]:
+    """Returns every function outside the system schemas: its schema, its name and its volatility (i: immutable,
+    reads no table; s: stable, writes none; v: volatile).
+    """
+    return cast(list[UserFunctionsRow], [dict(r) for r in await conn.fetch(_USER_FUNCTIONS.sql)])
+
+
 # --- queries/core/roles.sql --------------------------------------------------------------------------
 
 

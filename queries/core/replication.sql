@@ -15,3 +15,45 @@ select (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint as position;
 select coalesce(xact_commit, 0) as commits
 from pg_catalog.pg_stat_database
 where datname = current_database();
+
+-- name: trigger_functions()
+-- Returns every user trigger of a table: the function's language, the table (schema.name) and the function's definition.
+-- not null: language, table_name, definition
+select
+    lang.lanname as language,
+    ns.nspname || '.' || tbl.relname as table_name,
+    pg_catalog.pg_get_functiondef(proc.oid) as definition
+from pg_catalog.pg_trigger as trg
+inner join pg_catalog.pg_class as tbl on trg.tgrelid = tbl.oid
+inner join pg_catalog.pg_namespace as ns on tbl.relnamespace = ns.oid
+inner join pg_catalog.pg_proc as proc on trg.tgfoid = proc.oid
+inner join pg_catalog.pg_language as lang on proc.prolang = lang.oid
+where not trg.tgisinternal
+order by table_name;
+
+-- name: user_tables()
+-- Returns the name (schema.name) of every plain and partitioned table outside the system schemas.
+-- not null: table_name
+select ns.nspname || '.' || rel.relname as table_name
+from pg_catalog.pg_class as rel
+inner join pg_catalog.pg_namespace as ns on rel.relnamespace = ns.oid
+where
+    rel.relkind in ('r', 'p')
+    and ns.nspname not in ('pg_catalog', 'information_schema')
+    and ns.nspname not like 'pg\_%'
+order by table_name;
+
+-- name: user_functions()
+-- Returns every function outside the system schemas: its schema, its name and its volatility
+-- (i: immutable, reads no table; s: stable, writes none; v: volatile).
+-- not null: schema_name, function_name, volatility
+select
+    ns.nspname as schema_name,
+    proc.proname as function_name,
+    proc.provolatile::text as volatility
+from pg_catalog.pg_proc as proc
+inner join pg_catalog.pg_namespace as ns on proc.pronamespace = ns.oid
+where
+    ns.nspname not in ('pg_catalog', 'information_schema')
+    and ns.nspname not like 'pg\_%'
+order by schema_name, function_name;

@@ -11,7 +11,7 @@ import asyncpg
 from app.bench.cases import Case
 from app.bench.ceiling import Ceiling, Query, Routes, integer, one
 from app.bookstore import sql
-from app.bookstore.router import SearchLogEntry, write_search_logs
+from app.bookstore.router import SearchLogEntry, book_filters, write_search_logs
 
 SIZED = True
 
@@ -22,11 +22,14 @@ async def cases(conn: asyncpg.Connection) -> list[Case]:
     author = await sql.author_by_id(conn, author_id=largest)
     name = author["name"] if author else ""
     category = await sql.bench_largest_category(conn) or 0
+    found = await sql.category_by_id(conn, category_id=category)
+    category_name = found["name"] if found else ""
     return [
         Case("bookstore", "largest author by id", f"/bookstore/books?author_id={largest}"),
         Case("bookstore", "largest author by name", f"/bookstore/books?author={quote(name)}"),
         Case("bookstore", "rarest author by id", f"/bookstore/books?author_id={rarest}"),
         Case("bookstore", "largest category", f"/bookstore/books?category_id={category}"),
+        Case("bookstore", "largest category by name", f"/bookstore/books?category={quote(category_name)}"),
         Case("bookstore", "title words, largest author", f"/bookstore/books?author_id={largest}&q=golden"),
     ]
 
@@ -40,21 +43,25 @@ def _routes(ceiling: Ceiling, postgres_json: bool) -> Routes:
         page_size = integer(query, "page_size") or 20
         author_id, category_id = integer(query, "author_id"), integer(query, "category_id")
         author, category, q = one(query, "author"), one(query, "category"), one(query, "q")
-        if author is not None:
-            author_id = await sql.author_id_by_name(conn, name=author.strip()) or 0
-        if category is not None:
-            category_id = await sql.category_id_by_name(conn, name=category.strip()) or 0
         answer: Any
-        if postgres_json:
-            if category_id is None:
+        if postgres_json:  # the app's statements, names sent or resolved first as the app does
+            chosen = await book_filters(conn, author, author_id, category, category_id, q)
+            if chosen.category_id is None and chosen.category_name is None:
                 found = await sql.books_page_json(
-                    conn, author_id=author_id, title_words=q, after_year=None, after_id=None, page_size=page_size
+                    conn,
+                    author_id=chosen.author_id,
+                    author_name=chosen.author_name,
+                    title_words=q,
+                    after_year=None,
+                    after_id=None,
+                    page_size=page_size,
                 )
             else:
                 found = await sql.books_in_category_page_json(
                     conn,
-                    category_id=category_id,
-                    author_id=author_id,
+                    category_id=chosen.category_id,
+                    category_name=chosen.category_name,
+                    author_id=chosen.author_id,
                     title_words=q,
                     after_year=None,
                     after_id=None,
@@ -62,7 +69,11 @@ def _routes(ceiling: Ceiling, postgres_json: bool) -> Routes:
                 )
             assert found is not None  # an aggregate: always one row
             answer, count = found["body"].encode(), found["items"]
-        else:
+        else:  # the row queries take ids: names resolved first, by statements of their own
+            if author is not None:
+                author_id = await sql.author_id_by_name(conn, name=author.strip()) or 0
+            if category is not None:
+                category_id = await sql.category_id_by_name(conn, name=category.strip()) or 0
             rows: list[Any]
             if category_id is None:
                 rows = await sql.books_page(

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import asyncpg
 from fastapi import APIRouter, Query, Request, Response, status
 
-from app import names
+from app import names, queries
 from app.background import BatchWriter, writer_lifespan
 from app.bookstore import schemas, sql
 from app.database import Connection
@@ -46,17 +46,46 @@ router = APIRouter(
 FilterName = Annotated[str | None, Query(min_length=1, max_length=200)]
 
 
-NameLookup = Callable[..., Awaitable[int | None]]
+@dataclass(frozen=True)
+class BookFilters:
+    """The author and category filters a books page query takes: ids, and names it resolves itself."""
+
+    author_id: int | None
+    author_name: str | None
+    category_id: int | None
+    category_name: str | None
 
 
-async def _resolve_name(conn: Connection, lookup: NameLookup, name: str | None, given_id: int | None) -> int | None:
-    """The id a name filter stands for (0 when no row has that name, so nothing matches)."""
-    if name is None:
-        return given_id
-    found = await lookup(conn, name=name.strip())
-    if found is None or (given_id is not None and found != given_id):
-        return 0
-    return found
+async def _resolve_name(
+    conn: queries.Connection, lookup: Callable[..., Awaitable[int | None]], name: str, given_id: int | None
+) -> int:
+    """The id a name filter stands for (0 when no row has that name or another row has given_id)."""
+    found = await lookup(conn, name=name)
+    return 0 if found is None or (given_id is not None and found != given_id) else found
+
+
+async def book_filters(
+    conn: queries.Connection,
+    author: str | None,
+    author_id: int | None,
+    category: str | None,
+    category_id: int | None,
+    words: str | None,
+) -> BookFilters:
+    """The filters to send (names stripped). A name that is the only filter besides its own id goes to the
+    page query, which resolves it; beside title words or the other entity it is resolved here first, so the
+    planner sees the id when it picks which filter leads."""
+    author_name = author.strip() if author is not None else None
+    category_name = category.strip() if category is not None else None
+    by_author = author_name is not None or author_id is not None
+    by_category = category_name is not None or category_id is not None
+    if words is None and not (by_author and by_category):
+        return BookFilters(author_id, author_name, category_id, category_name)
+    if author_name is not None:
+        author_id = await _resolve_name(conn, sql.author_id_by_name, author_name, author_id)
+    if category_name is not None:
+        category_id = await _resolve_name(conn, sql.category_id_by_name, category_name, category_id)
+    return BookFilters(author_id, None, category_id, None)
 
 
 @router.get("/books", response_model=list[schemas.Book], summary="List and search books, newest first")
@@ -76,14 +105,14 @@ async def list_books(
     """The page's JSON comes from PostgreSQL (books_page_json: the fields of schemas.Book) and is sent as is."""
     started = time.perf_counter()
     after = decode_cursor(cursor, (int, int))
-    resolved_author = await _resolve_name(conn, sql.author_id_by_name, author, author_id)
-    resolved_category = await _resolve_name(conn, sql.category_id_by_name, category, category_id)
     words = q.strip() if q and q.strip() else None
+    given = await book_filters(conn, author, author_id, category, category_id, words)
     after_year, after_id = (after[0], after[1]) if after else (None, None)
-    if resolved_category is None:
+    if given.category_id is None and given.category_name is None:
         found = await sql.books_page_json(
             conn,
-            author_id=resolved_author,
+            author_id=given.author_id,
+            author_name=given.author_name,
             title_words=words,
             after_year=after_year,
             after_id=after_id,
@@ -92,8 +121,9 @@ async def list_books(
     else:
         found = await sql.books_in_category_page_json(
             conn,
-            category_id=resolved_category,
-            author_id=resolved_author,
+            category_id=given.category_id,
+            category_name=given.category_name,
+            author_id=given.author_id,
             title_words=words,
             after_year=after_year,
             after_id=after_id,

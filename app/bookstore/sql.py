@@ -193,7 +193,7 @@ class BooksPageJsonRow(TypedDict):
 
 
 _BOOKS_PAGE_JSON = Statement(
-    "bookstore", "books_page_json", ("author_id", "title_words", "after_year", "after_id", "page_size")
+    "bookstore", "books_page_json", ("author_id", "author_name", "title_words", "after_year", "after_id", "page_size")
 )
 
 
@@ -201,6 +201,7 @@ async def books_page_json(
     conn: Connection,
     *,
     author_id: int | None,
+    author_name: str | None,
     title_words: str | None,
     after_year: int | None,
     after_id: int | None,
@@ -209,23 +210,29 @@ async def books_page_json(
     """Returns books_page's page as the answer's JSON, built here (json_build_object per book, the fields and types
     of schemas.Book): body, an array of up to page_size books; items, how many; next_year and next_id, the last
     book's keyset when a next page exists (else null). Fetches page_size + 1 rows. price is written as pydantic
-    writes a float (12.0, never 12), so clients see the same types.
+    writes a float (12.0, never 12), so clients see the same types. author_name is resolved here as
+    author_id_by_name resolves it (public.fold_name against name_key): a name no author has, or one naming another
+    author than author_id, gives an empty page. The planner cannot see which author a name is: callers send a name
+    only when no title words compete with it.
     """
-    found = await conn.fetchrow(_BOOKS_PAGE_JSON.sql, author_id, title_words, after_year, after_id, page_size)
+    found = await conn.fetchrow(
+        _BOOKS_PAGE_JSON.sql, author_id, author_name, title_words, after_year, after_id, page_size
+    )
     return None if found is None else cast(BooksPageJsonRow, dict(found))
 
 
 _BOOKS_IN_CATEGORY_PAGE_JSON = Statement(
     "bookstore",
     "books_in_category_page_json",
-    ("category_id", "author_id", "title_words", "after_year", "after_id", "page_size"),
+    ("category_id", "category_name", "author_id", "title_words", "after_year", "after_id", "page_size"),
 )
 
 
 async def books_in_category_page_json(
     conn: Connection,
     *,
-    category_id: int,
+    category_id: int | None,
+    category_name: str | None,
     author_id: int | None,
     title_words: str | None,
     after_year: int | None,
@@ -235,10 +242,21 @@ async def books_in_category_page_json(
     """Returns books_in_category_page's page as the answer's JSON, built here (json_build_object per book, the
     fields and types of schemas.Book): body, an array of up to page_size books; items, how many; next_year and
     next_id, the last book's keyset when a next page exists (else null). Fetches page_size + 1 rows. price is
-    written as pydantic writes a float (12.0, never 12), so clients see the same types.
+    written as pydantic writes a float (12.0, never 12), so clients see the same types. The category is category_id,
+    category_name or both (at least one given). category_name is resolved here as category_id_by_name resolves it
+    (public.fold_name against name_key): a name no category has, or one naming another category than category_id,
+    gives an empty page. The planner cannot see which category a name is: callers send a name only when no other
+    filter (author, title words) competes.
     """
     found = await conn.fetchrow(
-        _BOOKS_IN_CATEGORY_PAGE_JSON.sql, category_id, author_id, title_words, after_year, after_id, page_size
+        _BOOKS_IN_CATEGORY_PAGE_JSON.sql,
+        category_id,
+        category_name,
+        author_id,
+        title_words,
+        after_year,
+        after_id,
+        page_size,
     )
     return None if found is None else cast(BooksPageJsonRow, dict(found))
 

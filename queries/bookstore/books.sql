@@ -101,11 +101,14 @@ from page as p
 inner join bookstore.authors as a on p.author_id = a.id
 order by p.published_year desc, p.id desc;
 
--- name: books_page_json(author_id, title_words, after_year, after_id, page_size)^
+-- name: books_page_json(author_id, author_name, title_words, after_year, after_id, page_size)^
 -- Returns books_page's page as the answer's JSON, built here (json_build_object per book, the fields and
 -- types of schemas.Book): body, an array of up to page_size books; items, how many; next_year and
 -- next_id, the last book's keyset when a next page exists (else null). Fetches page_size + 1 rows.
 -- price is written as pydantic writes a float (12.0, never 12), so clients see the same types.
+-- author_name is resolved here as author_id_by_name resolves it (public.fold_name against name_key):
+-- a name no author has, or one naming another author than author_id, gives an empty page. The planner
+-- cannot see which author a name is: callers send a name only when no title words compete with it.
 -- nullable: after_id
 -- not null: body, items
 with page as (
@@ -119,6 +122,14 @@ with page as (
     from bookstore.books as b
     where
         (:author_id::bigint is null or b.author_id = :author_id)
+        and (
+            :author_name::text is null
+            or b.author_id = (
+                select named.id
+                from bookstore.authors as named
+                where named.name_key = public.fold_name(:author_name)
+            )
+        )
         and (
             :title_words::text is null
             or to_tsvector('simple', public.fold_name(b.title))
@@ -171,11 +182,15 @@ select
     end as next_id
 from books as bk;
 
--- name: books_in_category_page_json(category_id, author_id, title_words, after_year, after_id, page_size)^
+-- name: books_in_category_page_json(category_id, category_name, author_id, title_words, after_year, after_id, page_size)^
 -- Returns books_in_category_page's page as the answer's JSON, built here (json_build_object per book, the fields and
 -- types of schemas.Book): body, an array of up to page_size books; items, how many; next_year and
 -- next_id, the last book's keyset when a next page exists (else null). Fetches page_size + 1 rows.
 -- price is written as pydantic writes a float (12.0, never 12), so clients see the same types.
+-- The category is category_id, category_name or both (at least one given). category_name is resolved
+-- here as category_id_by_name resolves it (public.fold_name against name_key): a name no category has,
+-- or one naming another category than category_id, gives an empty page. The planner cannot see which
+-- category a name is: callers send a name only when no other filter (author, title words) competes.
 -- nullable: after_id
 -- not null: body, items
 with page as (
@@ -190,7 +205,15 @@ with page as (
     inner join bookstore.books as b
         on bc.book_id = b.id and bc.published_year = b.published_year
     where
-        bc.category_id = :category_id
+        (:category_id::bigint is null or bc.category_id = :category_id)
+        and (
+            :category_name::text is null
+            or bc.category_id = (
+                select named.id
+                from bookstore.categories as named
+                where named.name_key = public.fold_name(:category_name)
+            )
+        )
         and (:author_id::bigint is null or b.author_id = :author_id)
         and (
             :title_words::text is null

@@ -2,8 +2,7 @@
 whoever made it: a request, a background writer (app/background.py), anything on the primary pool.
 
 With replicas configured, the primary pool's connections are `CommitNoting`: a statement that may
-change data (app/readonly.py `may_change_data`) announces the relations it may change (app/relations.py)
-as in flight, and before the connection goes back to the pool (the pool's reset, or its close when the
+change data announces the relations it may change (app/relations.py `changes`) as in flight, and before the connection goes back to the pool (the pool's reset, or its close when the
 pool expired it) the primary's WAL position is read on it, one round trip after the commit, and told
 with those relations. A request that wrote reads it earlier, for its Consistency-Token (app/routing.py),
 and the release then reads nothing more. A position that cannot be read after a write is told as None:
@@ -21,7 +20,6 @@ from app.core import sql as core_sql
 from app.errors import DATABASE_UNAVAILABLE
 from app.metrics import TimedConnection
 from app.own_writes import OwnWrites
-from app.readonly import may_change_data
 from app.relations import ALL, NOTHING, changes
 
 log = logging.getLogger(__name__)
@@ -37,9 +35,9 @@ class CommitNoting(asyncpg.Connection):
     """The relations the statements since the last `read_position` may have changed."""
 
     def _note(self, query: str) -> None:
-        if may_change_data(query):
+        changed = changes(query)
+        if changed:
             self.unread = True
-            changed = changes(query)
             if not changed <= self.changed:
                 if self.own is not None:
                     self.own.writing(changed - self.changed)

@@ -119,7 +119,7 @@ async def open_servers(primary_url: str, settings: Settings) -> Servers:
     if replicas:
         # Every loaded named query is parsed once now, so requests only look the answer up.
         classify(held.sql for held in Statement.created)  # create_app's check_all found none stale
-        await _learn_triggers(primary_pool)
+        await learn_catalog_of(primary_pool)
     return Servers(
         Server("primary", primary_url, primary_pool),
         replicas,
@@ -169,19 +169,24 @@ Connection = Annotated[queries.Connection, Depends(connection)]
 """A handler's `conn` parameter: the request's connection, typed as the app's one Connection (app/queries.py)."""
 
 
-async def _learn_triggers(pool: asyncpg.Pool) -> None:
-    """Tell app/relations.py the user tables, functions and what every table's triggers may change; if
-    they cannot be read, every write counts as changing everything (logged)."""
+async def learn_catalog_of(pool: asyncpg.Pool) -> None:
+    """Tell app/relations.py the user tables, the functions' volatility and what a write of each table
+    also changes (triggers, cascading foreign keys, partitions); if they cannot be read, every write
+    counts as changing every relation (logged)."""
     try:
         async with pool.acquire() as conn:
             triggers = await core_sql.trigger_functions(conn)
+            related = await core_sql.related_tables(conn)
             tables = await core_sql.user_tables(conn)
-            functions = await core_sql.user_functions(conn)
+            functions = await core_sql.function_volatility(conn)
     except (*DATABASE_UNAVAILABLE, asyncpg.PostgresError, TimeoutError) as exc:
-        log.warning("could not read the tables' triggers; every write counts as changing every relation: %r", exc)
+        log.warning("could not read the catalog; every write counts as changing every relation: %r", exc)
         return
     learn_catalog(
         [row["table_name"] for row in tables],
         [(row["schema_name"], row["function_name"], row["volatility"]) for row in functions],
     )
-    learn_triggers([(row["table_name"], row["language"], row["definition"]) for row in triggers])
+    learn_triggers(
+        [(row["table_name"], row["language"], row["definition"]) for row in triggers],
+        [(row["table_name"], row["also_changes"]) for row in related],
+    )

@@ -10,6 +10,7 @@ import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, nullcontext
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
@@ -23,7 +24,7 @@ from app import health, logs, metrics, openapi, schema_changes, tracing
 from app.access import api as access_api
 from app.access.guard import AUTH_RESPONSES, Access, domain_guard, require_scope
 from app.access.openapi import declare_scopes
-from app.database import open_servers
+from app.database import learn_catalog_of, open_servers
 from app.database_admin import resolve_database_url
 from app.domains import domain_constraint_errors, domain_module, enabled_domains
 from app.errors import install_error_handlers, request_id
@@ -180,7 +181,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.pool = servers.primary.pool  # writes and background work (app/background.py) run on the primary
     servers.start()
     listener = schema_changes.SchemaListener(
-        settings.database_listen_url or url, lambda: [pool for _, pool in servers.pools()], settings
+        settings.database_listen_url or url,
+        lambda: [pool for _, pool in servers.pools()],
+        settings,
+        # A migration may add a table, trigger, foreign key or function: the replica routing reads them again.
+        on_change=partial(learn_catalog_of, servers.primary.pool) if servers.replicas else None,
     )
     listener.start()  # `catalog migrate` announces each change: the pools drop their prepared statements
     refreshing = None

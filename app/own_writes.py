@@ -32,7 +32,10 @@ class OwnWrites:
     in_flight: dict[str, int] = field(default_factory=dict)
     """Relation -> how many primary connections changed it and have not yet read the position after
     their commit (EVERYTHING: any relation)."""
+    unknown_commits: int = 0
+    """How many commits' positions could not be read (a poll that began before the last one cannot clear it)."""
     _highest: int = 0
+    """The highest position of a commit of the process that was read."""
 
     def needed(self, reads: frozenset[str]) -> int:
         """The WAL position a read of the relations `reads` needs for the process's own writes (UNKNOWN: the primary)."""
@@ -57,10 +60,16 @@ class OwnWrites:
 
     def committed(self, position: int | None, changed: frozenset[str], done: frozenset[str] = NOTHING) -> None:
         """A commit that may have changed `changed` is at WAL `position` (None: committed, position not
-        read: every read needs the primary until `position_polled`); `done` are the relations that
-        connection announced with `writing`, no longer in flight."""
+        read: reads of those relations need the primary until `position_polled`); `done` are the
+        relations that connection announced with `writing`, no longer in flight."""
         if position is None:
-            self.last = self.wildcard = UNKNOWN
+            self.unknown_commits += 1
+            self.last = UNKNOWN
+            if EVERYTHING in changed:
+                self.wildcard = UNKNOWN
+            else:
+                for relation in changed:
+                    self.positions[relation] = UNKNOWN
         else:
             if position > self._highest:
                 self._highest = position
@@ -82,8 +91,16 @@ class OwnWrites:
             else:
                 in_flight.pop(relation, None)
 
-    def position_polled(self, position: int) -> None:
-        """The primary's WAL position read after a commit whose position was not: that commit is at or before it."""
-        if self.last == UNKNOWN:
-            self.last = max(position, self._highest)
-            self.wildcard = position
+    def position_polled(self, position: int, unknown_commits: int) -> None:
+        """The primary's WAL `position`, read by a poll that began when `unknown_commits` commits had no
+        position read: if none has been added since, they are all at or before it."""
+        if self.last != UNKNOWN or unknown_commits != self.unknown_commits:
+            return
+        known = max(position, self._highest)  # a commit read meanwhile may be past the poll's position
+        self.last = known
+        if self.wildcard == UNKNOWN:
+            self.wildcard = known
+        positions = self.positions
+        for relation, at in positions.items():
+            if at == UNKNOWN:
+                positions[relation] = known

@@ -14,14 +14,13 @@ from collections.abc import Iterable
 
 from pglast.parser import ParseError, parse_sql_json
 
-from app.relations import forget
+from app.relations import seen_writing
 
 _WRITING_NODES = frozenset({"InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt"})
 _WRITING_KEYS = frozenset({"lockingClause", "intoClause"})
 _CACHE_LIMIT = 10_000  # distinct texts remembered; beyond it (ad hoc SQL) a text is parsed each time
 
 _read_only: dict[str, bool] = {}
-_changes_data: dict[str, bool] = {}
 
 
 def cannot_write(sql: str) -> bool:
@@ -58,25 +57,6 @@ def is_read_only(sql: str) -> bool:
     return known
 
 
-def may_change_data(sql: str) -> bool:
-    """Whether `sql` may change data: not a plain select and not transaction control (begin, commit,
-    savepoint...). Cached by text like `is_read_only`."""
-    known = _changes_data.get(sql)
-    if known is None:
-        known = not is_read_only(sql) and not _controls_a_transaction(sql)
-        if len(_changes_data) < _CACHE_LIMIT:
-            _changes_data[sql] = known
-    return known
-
-
-def _controls_a_transaction(sql: str) -> bool:
-    try:
-        statements = json.loads(parse_sql_json(sql)).get("stmts", [])
-    except ParseError:
-        return False
-    return bool(statements) and all("TransactionStmt" in each.get("stmt", {}) for each in statements)
-
-
 def classify(statements: Iterable[str]) -> int:
     """Parse and remember each statement (at start-up, every loaded named query); returns how many may go to a replica."""
     return sum(is_read_only(sql) for sql in statements)
@@ -85,5 +65,4 @@ def classify(statements: Iterable[str]) -> int:
 def mark_writing(sql: str) -> None:
     """Remember that `sql` wrote (a replica refused it): it runs on the primary from now on."""
     _read_only[sql] = False
-    _changes_data.pop(sql, None)
-    forget(sql)
+    seen_writing(sql)

@@ -33,7 +33,10 @@ _tables: frozenset[str] | None = None
 """The user tables (`learn_catalog`); a read naming any other relation (a view...) needs EVERYTHING. None: not known."""
 _volatility: dict[str, str] = {}
 """`schema.name` and bare `name` of each user function -> its volatility (i, s, v; the most volatile overload)."""
+_builtins: frozenset[str] = frozenset()
+"""Names of pg_catalog's functions (`learn_catalog`): an unqualified call of any other name is a user function."""
 _ORDER = {"i": 0, "s": 1, "v": 2}
+_seen_writing: set[str] = set()
 
 
 def _parse(sql: str) -> list[dict[str, Any]] | None:
@@ -119,14 +122,20 @@ def read_by(sql: str) -> frozenset[str]:
 
 
 def _function_volatility(call: dict[str, Any]) -> str | None:
-    """A user function's volatility (`learn_catalog`): i, s or v; "v" for a qualified one not known;
+    """A user function's volatility (`learn_catalog`): i, s or v; "v" for one not known (created since);
     None for one of pg_catalog (reads and writes no user table)."""
     names = [part.get("String", {}).get("sval") for part in call.get("funcname", [])]
     if len(names) > 1:
         if names[0] == "pg_catalog":
             return None
         return _volatility.get(f"{names[0]}.{names[-1]}", "v")
-    return _volatility.get(str(names[-1])) if names else None
+    if not names:
+        return None
+    name = str(names[-1])
+    known = _volatility.get(name)
+    if known is None and name not in _builtins:
+        return "v"
+    return known
 
 
 def _may_write(call: dict[str, Any]) -> bool:
@@ -149,7 +158,9 @@ def function_changes(definition: str) -> frozenset[str]:
     _walk(tree, nodes)
     changed: set[str] = set()
     for kind, node in nodes:
-        if kind.startswith("PLpgSQL_stmt_dyn") or (kind == "PLpgSQL_stmt_return_query" and node.get("dynquery")):
+        if kind.startswith("PLpgSQL_stmt_dyn") or (
+            kind in ("PLpgSQL_stmt_return_query", "PLpgSQL_stmt_open") and node.get("dynquery")
+        ):
             return ALL
         if kind != "PLpgSQL_expr":
             continue
@@ -160,30 +171,39 @@ def function_changes(definition: str) -> frozenset[str]:
     return ALL if EVERYTHING in changed else frozenset(changed)
 
 
-def learn_triggers(triggers: list[tuple[str, str, str]]) -> None:
-    """Take (table, function language, function definition) of every user trigger: from now on a write
-    of a table also changes what its triggers may change (a function not in PL/pgSQL: EVERYTHING)."""
+def learn_triggers(triggers: Iterable[tuple[str, str, str]], related: Iterable[tuple[str, str]] = ()) -> None:
+    """Take (table, function language, function definition) of every user trigger, and (table, other
+    table) pairs a write of the first also changes (foreign keys that cascade, partitions and their
+    parents): from now on a write of a table also changes those, transitively (a trigger function not
+    in PL/pgSQL: EVERYTHING)."""
     global _triggered
     found: dict[str, frozenset[str]] = {}
     for table, language, definition in triggers:
         changed = function_changes(definition) if language == "plpgsql" else ALL
         found[table] = found.get(table, NOTHING) | changed
+    for table, other in related:
+        found[table] = found.get(table, NOTHING) | {other}
     _triggered = found
     _written.clear()
 
 
 def learn_catalog(tables: Iterable[str] | None, functions: Iterable[tuple[str, str, str]] = ()) -> None:
-    """Take the user tables (`schema.name`) and (schema, name, volatility) of every user function: from
-    now on a read naming another relation, or calling a function that is not immutable, needs EVERYTHING,
-    and only volatile functions count as writing. None: forget them (the rules without a catalog)."""
-    global _tables
+    """Take the user tables (`schema.name`) and (schema, name, volatility) of every function, pg_catalog's
+    too: from now on a read naming another relation, or calling a user function that is not immutable,
+    needs EVERYTHING, and only volatile ones count as writing. None: forget them (the rules without a catalog)."""
+    global _tables, _builtins
     volatility: dict[str, str] = {}
+    builtins: set[str] = set()
     for schema, name, kind in functions:
+        if schema == "pg_catalog":
+            builtins.add(name)
+            continue
         for key in (f"{schema}.{name}", name):
             if _ORDER.get(kind, 2) >= _ORDER.get(volatility.get(key, "i"), 2):
                 volatility[key] = kind if kind in _ORDER else "v"
     _volatility.clear()
     _volatility.update(volatility)
+    _builtins = frozenset(builtins)
     _tables = None if tables is None else frozenset(tables)
     _written.clear()
     _read.clear()
@@ -204,10 +224,12 @@ def with_triggers(changed: frozenset[str]) -> frozenset[str]:
 
 
 def changes(sql: str) -> frozenset[str]:
-    """`changed_by` with the triggers' changes (`with_triggers`), cached by text."""
+    """The relations `sql` may change with what that changes in turn (`with_triggers`); empty for a
+    statement that changes nothing (a plain select, transaction control). Cached by text."""
     known = _written.get(sql)
     if known is None:
-        known = with_triggers(changed_by(sql))
+        directly = changed_by(sql, plain_select_changes=sql in _seen_writing)
+        known = with_triggers(directly) if directly else NOTHING
         if len(_written) < _CACHE_LIMIT:
             _written[sql] = known
     return known
@@ -223,6 +245,7 @@ def reads(sql: str) -> frozenset[str]:
     return known
 
 
-def forget(sql: str) -> None:
-    """Drop what is remembered of `sql` (it turned out to write)."""
+def seen_writing(sql: str) -> None:
+    """Remember that `sql` wrote although nothing in its text says so (a replica refused it)."""
+    _seen_writing.add(sql)
     _written.pop(sql, None)

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import asyncpg
 
 from app.core import sql as core_sql
-from app.own_writes import UNKNOWN, OwnWrites
+from app.own_writes import OwnWrites
 from app.relations import ALL
 from app.tasks import stop_task
 
@@ -121,11 +121,11 @@ class Servers:
         """Read `server`'s position once on `conn` and recompute which replicas are fit."""
         timeout = max(self.max_lag_ms / 1000, self.poll_interval)
         if server is self.primary:
-            unknown_before = self.own.last == UNKNOWN  # a position read from now is past that commit
+            unknown = self.own.unknown_commits  # commits before this poll are at or before its position
             async with asyncio.timeout(timeout):
                 position: int | None = await core_sql.wal_position(conn)
-            if unknown_before and position is not None:
-                self.own.position_polled(position)
+            if position is not None:
+                self.own.position_polled(position, unknown)
         else:
             async with asyncio.timeout(timeout):
                 position = await core_sql.replay_position(conn)

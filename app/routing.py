@@ -221,7 +221,8 @@ class RoutedConnection:
         try:
             if self._wrote:
                 self._wrote = False
-                # Also tells the process's read position (app/commits.py); None: not read, no token.
+                # The proxy forwards to the pool's CommitNoting connection (app/commits.py), which also tells
+                # the process's own writes; None: not read, no token.
                 position = await cast(CommitNoting, primary).read_position(wrote=True)
                 if position is not None:
                     self._route.committed(position)

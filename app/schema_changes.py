@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -63,12 +63,20 @@ async def applied_migrations(conn: asyncpg.Connection) -> list[str]:
 class SchemaListener:
     """One connection to `url` (the primary) while started, LISTENing when notices reach it, else polling the
     applied migrations every SCHEMA_POLL_INTERVAL_MS; each change heard, and each reconnection, expires the
-    connections of every pool `pools()` returns."""
+    connections of every pool `pools()` returns, then awaits `on_change()`."""
 
-    def __init__(self, url: str, pools: Callable[[], list[asyncpg.Pool]], settings: Settings) -> None:
+    def __init__(
+        self,
+        url: str,
+        pools: Callable[[], list[asyncpg.Pool]],
+        settings: Settings,
+        on_change: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self._url = url
         self._pools = pools
         self._settings = settings
+        self._on_change = on_change
+        """Run after the pools are expired for a change (the replica routing reads the catalog again)."""
         self._task: asyncio.Task[None] | None = None
         self.notices = 0
         """Changes heard since start (each expired the pools)."""
@@ -199,6 +207,8 @@ class SchemaListener:
         for pool in self._pools():
             await pool.expire_connections()
         log.info("schema changed (%s): pooled connections are replaced before their next use", why)
+        if self._on_change is not None:
+            await self._on_change()
 
 
 def _server(url: str) -> str:

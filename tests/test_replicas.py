@@ -23,8 +23,18 @@ import pytest
 from fastapi import FastAPI
 
 from app.main import create_app
+from app.own_writes import UNKNOWN, OwnWrites
 from app.readonly import is_read_only
-from app.relations import EVERYTHING, changed_by, function_changes, learn_catalog, read_by
+from app.relations import (
+    EVERYTHING,
+    changed_by,
+    changes,
+    function_changes,
+    learn_catalog,
+    learn_triggers,
+    read_by,
+    with_triggers,
+)
 from app.replica_cluster import SYSTEM_BINARIES, Cluster, MissingBinaries, primary_with_replica
 from app.routing import Route, format_token, parse_token
 from app.schema_changes import announce
@@ -216,6 +226,7 @@ def test_reads_of_views_and_table_reading_functions_need_every_write() -> None:
     learn_catalog(
         ["bookstore.books", "bookstore.authors"],
         [
+            *(("pg_catalog", name, "v") for name in ("lower", "count", "unnest", "random")),  # builtins read no table
             ("public", "fold_name", "i"),
             ("bookstore", "count_books", "s"),
             ("public", "touch", "v"),
@@ -234,6 +245,8 @@ def test_reads_of_views_and_table_reading_functions_need_every_write() -> None:
             "select count(*) from pg_catalog.pg_stat_activity": {EVERYTHING},
             "select touch()": {EVERYTHING},  # unqualified: the most volatile of that name
             "select nobody.knows()": {EVERYTHING},
+            "select created_since_start_up(id) from bookstore.books": {EVERYTHING},  # not a builtin, not known
+            "select count(*), random() from bookstore.books": {"bookstore.books"},
         }
         assert {sql: set(read_by(sql)) for sql in read} == read
         changed = {
@@ -242,10 +255,76 @@ def test_reads_of_views_and_table_reading_functions_need_every_write() -> None:
             "insert into bookstore.authors (name) values (x.touch($1))": {"bookstore.authors"},
             "insert into bookstore.authors (name) values (touch($1))": {EVERYTHING},
             "insert into bookstore.authors (name) values (nobody.knows())": {EVERYTHING},
+            "insert into bookstore.authors (name) values (lower($1))": {"bookstore.authors"},
         }
         assert {sql: set(changed_by(sql)) for sql in changed} == changed
+        # On the primary a select writes only through a volatile user function; nothing else it runs changes data.
+        primary = {
+            "select public.touch($1)": {EVERYTHING},
+            "select touch($1)": {EVERYTHING},
+            "select x.touch($1), bookstore.count_books()": set(),
+            "select lower(name) from bookstore.authors for update": set(),
+            "begin": set(),
+        }
+        assert {sql: set(changes(sql)) for sql in primary} == primary
     finally:
         learn_catalog(None)  # the next app learns the catalog of its own server again
+
+
+def test_cascading_foreign_keys_partitions_and_triggers_are_followed() -> None:
+    """A write of a table also changes what its triggers, the foreign keys that cascade from it, and its
+    partitions or parent change, transitively; dynamic SQL in a trigger changes everything."""
+    plpgsql = "create function t() returns trigger language plpgsql as $$ begin {} return null; end $$"
+    learn_triggers(
+        [
+            ("inventory.products", "plpgsql", plpgsql.format("update inventory.categories set n = 0;")),
+            ("s.logged", "plpgsql", plpgsql.format("open c for execute 'select 1';")),
+        ],
+        [
+            ("inventory.products", "inventory.stock_movements"),  # on delete cascade
+            ("s.events_2026", "s.events"),  # a partition and its parent, both ways
+            ("s.events", "s.events_2026"),
+            ("s.events", "s.events_2027"),
+        ],
+    )
+    try:
+        expected = {
+            "inventory.products": {"inventory.products", "inventory.categories", "inventory.stock_movements"},
+            "s.events_2026": {"s.events_2026", "s.events", "s.events_2027"},
+            "s.events": {"s.events", "s.events_2026", "s.events_2027"},
+            "s.logged": {EVERYTHING},
+            "s.alone": {"s.alone"},
+        }
+        assert {table: set(with_triggers(frozenset({table}))) for table in expected} == expected
+    finally:
+        learn_triggers([])  # the next app reads its own server's again
+
+
+def test_own_writes_in_flight_and_positions_never_read_lost() -> None:
+    """What a read of the process needs: the primary while a relation it reads is being written or its
+    commit's position is unknown, else the position after the process's last commit of it."""
+    own = OwnWrites()
+    own.writing(frozenset({"s.logs"}))
+    assert own.needed(frozenset({"s.logs"})) == UNKNOWN
+    assert own.needed(frozenset({"s.books"})) == 0  # other relations are not held back
+    assert own.needed(frozenset({EVERYTHING})) == UNKNOWN
+    own.committed(100, frozenset({"s.logs"}), frozenset({"s.logs"}))
+    assert (own.needed(frozenset({"s.logs"})), own.needed(frozenset({"s.books", "s.logs"}))) == (100, 100)
+    assert own.needed(frozenset({"s.books"})) == 0
+    # A commit whose position was not read holds back its relations only, until a poll after it.
+    own.writing(frozenset({"s.logs"}))
+    own.committed(None, frozenset({"s.logs"}), frozenset({"s.logs"}))
+    assert (own.needed(frozenset({"s.logs"})), own.needed(frozenset({"s.books"}))) == (UNKNOWN, 0)
+    polled_from = own.unknown_commits
+    own.committed(None, frozenset({"s.logs"}))  # another one lands while that poll runs
+    own.position_polled(150, polled_from)
+    assert own.needed(frozenset({"s.logs"})) == UNKNOWN  # the poll may have read a position before it
+    polled_from = own.unknown_commits
+    own.committed(300, frozenset({EVERYTHING}))  # a known commit past the poll's position, meanwhile
+    own.position_polled(200, polled_from)
+    assert own.needed(frozenset({"s.logs"})) == 300
+    assert own.needed(frozenset({"s.books"})) == 300  # it may have changed anything
+    assert own.needed(frozenset({EVERYTHING})) == 300
 
 
 def test_token_format_round_trip_and_bad_tokens() -> None:
@@ -309,6 +388,38 @@ def test_read_your_writes_with_replay_paused(cluster: Cluster) -> None:
         asyncio.run(cluster.on_replica("select pg_wal_replay_resume()"))
         asyncio.run(cluster.wait_replayed())
         wait_for("the replica's new position polled", lambda: other.get(author).status_code == 200)
+
+
+def test_rows_a_cascade_deleted_are_never_read_back(cluster: Cluster) -> None:
+    """Deleting a product deletes its stock movements through `on delete cascade` (no statement of ours
+    names them): with replay paused, the process still answers 404 for the movements, never the
+    replica's old rows."""
+    app = app_for(cluster, replica_max_lag_ms=LONG)
+    with served_in_thread(app) as base_url, httpx.Client(base_url=base_url, timeout=20) as http:
+        wait_for("fit replica", lambda: replica_status(http) == "up")
+        category = http.post("/inventory/categories", json={"name": "Cascade Tools"}).json()["id"]
+        products = []
+        for number in range(3):
+            body = {"name": f"Cascade {number}", "sku": f"CAS-{number}", "quantity": 5, "price": 1.5}
+            created = http.post("/inventory/products", json={**body, "category_id": category})
+            assert created.status_code == 201, created.text
+            product = created.json()["id"]
+            moved = http.post(f"/inventory/products/{product}/stock", json={"delta": -2, "reason": "sale"})
+            assert moved.status_code == 200, moved.text
+            products.append(product)
+        asyncio.run(cluster.wait_replayed())
+        wait_for("the replica's position polled", lambda: replica_status(http) == "up")
+        asyncio.run(cluster.on_replica("select pg_wal_replay_pause()"))
+        for product in products:
+            movements = f"/inventory/products/{product}/movements"
+            assert len(http.get(movements).json()) == 1  # on the replica, which has them
+            assert http.delete(f"/inventory/products/{product}").status_code == 204
+            gone = http.get(movements)
+            assert gone.status_code == 404, gone.text
+        replayed = asyncio.run(
+            cluster.on_replica(f"select count(*) from inventory.stock_movements where product_id = {products[0]}")
+        )
+        assert replayed == 1  # the replica still has them: a read it served would have answered 200
 
 
 def written(app: FastAPI, writer: str) -> int:

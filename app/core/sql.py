@@ -623,22 +623,40 @@ async def user_tables(conn: Connection) -> list[UserTablesRow]:
     return cast(list[UserTablesRow], [dict(r) for r in await conn.fetch(_USER_TABLES.sql)])
 
 
-class UserFunctionsRow(TypedDict):
-    """A row, as user_functions returns it."""
+class FunctionVolatilityRow(TypedDict):
+    """A row, as function_volatility returns it."""
 
     schema_name: str
     function_name: str
     volatility: str
 
 
-_USER_FUNCTIONS = Statement("core", "user_functions", ())
+_FUNCTION_VOLATILITY = Statement("core", "function_volatility", ())
 
 
-async def user_functions(conn: Connection) -> list[UserFunctionsRow]:
-    """Returns every function outside the system schemas: its schema, its name and its volatility (i: immutable,
-    reads no table; s: stable, writes none; v: volatile).
+async def function_volatility(conn: Connection) -> list[FunctionVolatilityRow]:
+    """Returns every function outside information_schema, pg_catalog's too: its schema, its name and its volatility
+    (i: immutable, reads no table; s: stable, writes none; v: volatile).
     """
-    return cast(list[UserFunctionsRow], [dict(r) for r in await conn.fetch(_USER_FUNCTIONS.sql)])
+    return cast(list[FunctionVolatilityRow], [dict(r) for r in await conn.fetch(_FUNCTION_VOLATILITY.sql)])
+
+
+class RelatedTablesRow(TypedDict):
+    """A row, as related_tables returns it."""
+
+    table_name: str
+    also_changes: str
+
+
+_RELATED_TABLES = Statement("core", "related_tables", ())
+
+
+async def related_tables(conn: Connection) -> list[RelatedTablesRow]:
+    """Returns pairs of tables (schema.name) where a write of the first may change the second without a trigger of
+    ours: a foreign key whose on delete or on update action cascades or sets null or a default (the referenced
+    table, then the referencing one), and each partition or inheriting table with its parent, both ways.
+    """
+    return cast(list[RelatedTablesRow], [dict(r) for r in await conn.fetch(_RELATED_TABLES.sql)])
 
 
 # --- queries/core/roles.sql --------------------------------------------------------------------------

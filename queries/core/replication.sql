@@ -43,9 +43,9 @@ where
     and ns.nspname not like 'pg\_%'
 order by table_name;
 
--- name: user_functions()
--- Returns every function outside the system schemas: its schema, its name and its volatility
--- (i: immutable, reads no table; s: stable, writes none; v: volatile).
+-- name: function_volatility()
+-- Returns every function outside information_schema, pg_catalog's too: its schema, its name and its
+-- volatility (i: immutable, reads no table; s: stable, writes none; v: volatile).
 -- not null: schema_name, function_name, volatility
 select
     ns.nspname as schema_name,
@@ -53,7 +53,47 @@ select
     proc.provolatile::text as volatility
 from pg_catalog.pg_proc as proc
 inner join pg_catalog.pg_namespace as ns on proc.pronamespace = ns.oid
-where
-    ns.nspname not in ('pg_catalog', 'information_schema')
-    and ns.nspname not like 'pg\_%'
+where ns.nspname <> 'information_schema'
 order by schema_name, function_name;
+
+-- name: related_tables()
+-- Returns pairs of tables (schema.name) where a write of the first may change the second without a
+-- trigger of ours: a foreign key whose on delete or on update action cascades or sets null or a default
+-- (the referenced table, then the referencing one), and each partition or inheriting table with its
+-- parent, both ways.
+-- not null: table_name, also_changes
+with named as (
+    select
+        rel.oid,
+        ns.nspname || '.' || rel.relname as qualified_name
+    from pg_catalog.pg_class as rel
+    inner join pg_catalog.pg_namespace as ns on rel.relnamespace = ns.oid
+),
+
+pairs as (
+    select
+        con.confrelid as changed,
+        con.conrelid as also_changed
+    from pg_catalog.pg_constraint as con
+    where
+        con.contype = 'f'
+        and (con.confdeltype in ('c', 'n', 'd') or con.confupdtype in ('c', 'n', 'd'))
+    union all
+    select
+        inh.inhrelid as changed,
+        inh.inhparent as also_changed
+    from pg_catalog.pg_inherits as inh
+    union all
+    select
+        inh.inhparent as changed,
+        inh.inhrelid as also_changed
+    from pg_catalog.pg_inherits as inh
+)
+
+select
+    a.qualified_name as table_name,
+    b.qualified_name as also_changes
+from pairs as p
+inner join named as a on p.changed = a.oid
+inner join named as b on p.also_changed = b.oid
+order by table_name, also_changes;

@@ -2,12 +2,13 @@
 whoever made it: a request, a background writer (app/background.py), anything on the primary pool.
 
 With replicas configured, the primary pool's connections are `CommitNoting`: a statement that may
-change data announces the relations it may change (app/relations.py `changes`) as in flight, and before the connection goes back to the pool (the pool's reset, or its close when the
-pool expired it) the primary's WAL position is read on it, one round trip after the commit, and told
-with those relations. A request that wrote reads it earlier, for its Consistency-Token (app/routing.py),
-and the release then reads nothing more. A position that cannot be read after a write is told as None:
-the process then reads from the primary until the next primary position poll. Without replicas
-nothing is announced or read.
+change data announces the relations it may change (app/relations.py `changes`) as in flight, and
+before the connection goes back to the pool (the pool's reset, or its close when the pool expired it)
+the primary's WAL position is read on it, one round trip after the commit, and told with those
+relations. A request that wrote reads it earlier, for its Consistency-Token (app/routing.py), and the
+release then reads nothing more. A position that cannot be read after a write is told as None: reads
+of those relations then go to the primary until a primary position poll that began after it.
+Without replicas nothing is announced or read.
 """
 
 import logging

@@ -11,7 +11,7 @@ import asyncpg
 from app.bench.cases import Case
 from app.bench.ceiling import Ceiling, Query, Routes, integer, one
 from app.bookstore import sql
-from app.bookstore.router import SearchLogEntry, book_filters, write_search_logs
+from app.bookstore.router import SearchLogEntry, book_filters, books_page_json, write_search_logs
 
 SIZED = True
 
@@ -46,28 +46,7 @@ def _routes(ceiling: Ceiling, postgres_json: bool) -> Routes:
         answer: Any
         if postgres_json:  # the app's statements, names sent or resolved first as the app does
             chosen = await book_filters(conn, author, author_id, category, category_id, q)
-            if chosen.category_id is None and chosen.category_name is None:
-                found = await sql.books_page_json(
-                    conn,
-                    author_id=chosen.author_id,
-                    author_name=chosen.author_name,
-                    title_words=q,
-                    after_year=None,
-                    after_id=None,
-                    page_size=page_size,
-                )
-            else:
-                found = await sql.books_in_category_page_json(
-                    conn,
-                    category_id=chosen.category_id,
-                    category_name=chosen.category_name,
-                    author_id=chosen.author_id,
-                    title_words=q,
-                    after_year=None,
-                    after_id=None,
-                    page_size=page_size,
-                )
-            assert found is not None  # an aggregate: always one row
+            found = await books_page_json(conn, chosen, q, None, None, page_size)
             answer, count = found["body"].encode(), found["items"]
         else:  # the row queries take ids: names resolved first, by statements of their own
             if author is not None:

@@ -88,26 +88,16 @@ async def book_filters(
     return BookFilters(author_id, None, category_id, None)
 
 
-@router.get("/books", response_model=list[schemas.Book], summary="List and search books, newest first")
-async def list_books(
-    request: Request,
-    conn: Connection,
-    author: Annotated[FilterName, Query(description="Author name, case-insensitive exact match.")] = None,
-    author_id: FilterId = None,
-    category: Annotated[FilterName, Query(description="Category name, case-insensitive exact match.")] = None,
-    category_id: FilterId = None,
-    q: Annotated[
-        str | None, Query(min_length=1, max_length=200, description="Words the title must all contain.")
-    ] = None,
-    page_size: PageSize = 20,
-    cursor: Cursor = None,
-) -> Response:
-    """The page's JSON comes from PostgreSQL (books_page_json: the fields of schemas.Book) and is sent as is."""
-    started = time.perf_counter()
-    after = decode_cursor(cursor, (int, int))
-    words = q.strip() if q and q.strip() else None
-    given = await book_filters(conn, author, author_id, category, category_id, words)
-    after_year, after_id = (after[0], after[1]) if after else (None, None)
+async def books_page_json(
+    conn: queries.Connection,
+    given: BookFilters,
+    words: str | None,
+    after_year: int | None,
+    after_id: int | None,
+    page_size: int,
+) -> sql.BooksPageJsonRow:
+    """One page as the answer's JSON (body, items, next keyset), from books_in_category_page_json when a
+    category is given, else books_page_json."""
     if given.category_id is None and given.category_name is None:
         found = await sql.books_page_json(
             conn,
@@ -130,6 +120,30 @@ async def list_books(
             page_size=page_size,
         )
     assert found is not None  # an aggregate: always one row
+    return found
+
+
+@router.get("/books", response_model=list[schemas.Book], summary="List and search books, newest first")
+async def list_books(
+    request: Request,
+    conn: Connection,
+    author: Annotated[FilterName, Query(description="Author name, case-insensitive exact match.")] = None,
+    author_id: FilterId = None,
+    category: Annotated[FilterName, Query(description="Category name, case-insensitive exact match.")] = None,
+    category_id: FilterId = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=200, description="Words the title must all contain.")
+    ] = None,
+    page_size: PageSize = 20,
+    cursor: Cursor = None,
+) -> Response:
+    """The page's JSON comes from PostgreSQL (books_page_json: the fields of schemas.Book) and is sent as is."""
+    started = time.perf_counter()
+    after = decode_cursor(cursor, (int, int))
+    words = q.strip() if q and q.strip() else None
+    given = await book_filters(conn, author, author_id, category, category_id, words)
+    after_year, after_id = (after[0], after[1]) if after else (None, None)
+    found = await books_page_json(conn, given, words, after_year, after_id, page_size)
     answer = Response(found["body"], media_type="application/json")
     more = found["next_id"] is not None
     set_next_link(request, answer, [found["next_year"], found["next_id"]] if more else None)

@@ -5,6 +5,7 @@ import binascii
 import json
 from collections.abc import Mapping
 from typing import Annotated, Any, TypeVar
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Query, Request, Response
 
@@ -46,12 +47,21 @@ def decode_cursor(cursor: str | None, shape: tuple[type, ...]) -> list[Any] | No
     return key
 
 
+def with_cursor(url: str, cursor: str) -> str:
+    """`url` with its `cursor` parameter set to `cursor`: the other parameters kept in order, cursor last,
+    as Starlette's `URL.include_query_params(cursor=...)` gives, without building a URL and a MultiDict."""
+    base, _, rest = url.partition("?")
+    query, hash_mark, fragment = rest.partition("#")
+    kept = [(name, value) for name, value in parse_qsl(query, keep_blank_values=True) if name != "cursor"]
+    kept.append(("cursor", cursor))
+    return f"{base}?{urlencode(kept)}{hash_mark}{fragment}"
+
+
 def set_next_link(request: Request, response: Response, key: list[Any] | None) -> None:
     """Add `Link: <url>; rel="next"` when there is a next page (`key` is the last item's keyset)."""
     if key is None:
         return
-    url = request.url.include_query_params(cursor=encode_cursor(key))
-    response.headers["Link"] = f'<{url}>; rel="next"'
+    response.headers.append("Link", f'<{with_cursor(str(request.url), encode_cursor(key))}>; rel="next"')
 
 
 Row = TypeVar("Row", bound=Mapping[str, Any])

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.retry import rerun
-from app.validation import malformed_json_detail, unparsed_body
+from app.validation import malformed_json_detail, undecodable_json_detail, unparsed_body
 
 log = logging.getLogger(__name__)
 
@@ -251,6 +251,9 @@ def install_error_handlers(app: FastAPI, domain_answers: ConstraintErrors | None
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+            # FastAPI's "There was an error parsing the body", raised from the decoding error it met.
+            return _error(400, undecodable_json_detail(exc.__cause__))
         answer = _error(exc.status_code, exc.detail if isinstance(exc.detail, str) else str(exc.detail))
         answer.headers.update(exc.headers or {})
         return answer

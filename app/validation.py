@@ -65,7 +65,22 @@ def malformed_json_detail(error: dict[str, Any], document: object) -> str:
     text = document.decode("utf-8", "replace") if isinstance(document, bytes) else str(document or "")
     line, column = json_position(text, offset)
     reason = (error.get("ctx") or {}).get("error") or "not valid JSON"
+    # The json module's messages end in " at" where its own text would give the position: we give it.
+    reason = reason.removesuffix(" at").removesuffix(" starting")
     return f"request body is malformed JSON at line {line}, column {column}: {reason}"
+
+
+def undecodable_json_detail(exc: UnicodeDecodeError) -> str:
+    """`malformed JSON at line L, column C: ...` for a body whose bytes are not text in the encoding JSON
+    was read in (UTF-8, or the UTF-16/32 its first bytes show); the column counts the characters before."""
+    document: bytes = exc.object
+    before = document[: exc.start].decode(exc.encoding, "replace")
+    line, column = json_position(before, len(before))
+    byte = document[exc.start : exc.start + 1].hex()
+    return (
+        f"request body is malformed JSON at line {line}, column {column}: byte 0x{byte} is not {exc.encoding} text"
+        " (JSON must be sent as UTF-8)"
+    )
 
 
 def is_json_media_type(content_type: str | None) -> bool:

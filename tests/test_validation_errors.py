@@ -159,6 +159,38 @@ async def test_malformed_json_is_a_400_naming_line_and_column(
 
 
 @pytest.mark.parametrize(
+    ("body", "content_type", "line", "column", "byte"),
+    [
+        (b'{"title": "bad \xff\xfe here"}', "application/json", 1, 16, "ff"),
+        (b'{"title": "ok",\n "author": "\xc3"}', "application/json", 2, 13, "c3"),  # a character cut short
+        (b'{"title": "caf\xe9 latin"}', "application/json; charset=iso-8859-1", 1, 15, "e9"),  # Latin-1 text
+        (b'{"title": "\xc0\xaf"}', "application/json", 1, 12, "c0"),  # an overlong encoding of "/"
+        (b'{"words": ["caf\xe9"]}', "application/json", 1, 16, "e9"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/bookstore/books", "/cookbook/recipes", "/inventory/products", "/corpus/search"])
+async def test_a_body_that_is_not_utf8_is_a_400_naming_line_and_column(
+    client: httpx.AsyncClient, path: str, body: bytes, content_type: str, line: int, column: int, byte: str
+) -> None:
+    answer = await client.post(path, content=body, headers={"content-type": content_type})
+    assert_error(answer, 400, "malformed JSON", f"line {line}, column {column}", f"byte 0x{byte}", "UTF-8")
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ('{"title": "a\x01b"}', "Invalid control character"),
+        ('{"title": "never closed', "Unterminated string"),
+        ('{"title" "x"}', "Expecting ':' delimiter"),
+    ],
+)
+async def test_a_malformed_json_reason_reads_as_a_sentence(client: httpx.AsyncClient, body: str, reason: str) -> None:
+    answer = await client.post("/bookstore/books", content=body.encode(), headers={"content-type": "application/json"})
+    detail = answer.json()["detail"]
+    assert answer.status_code == 400 and detail.endswith(f": {reason}"), detail
+
+
+@pytest.mark.parametrize(
     ("content_type", "body"),
     [
         ("application/x-www-form-urlencoded", b"title=x&author=y"),

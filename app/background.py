@@ -19,6 +19,7 @@ import asyncpg
 from fastapi import FastAPI
 
 from app import metrics
+from app.methods import answering_head
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +32,17 @@ RETRY_DELAYS = (0.1, 0.5, 1.0, 2.0)  # seconds between attempts at a failing bat
 class BatchWriter(Generic[Item]):
     """Queue of items written by `flush(conn, items)` in batches of at most `max_batch`."""
 
-    def __init__(self, name: str, flush: Flush[Item], *, max_batch: int = 1000, max_items: int = 100_000) -> None:
+    def __init__(
+        self,
+        name: str,
+        flush: Flush[Item],
+        *,
+        max_batch: int = 1000,
+        max_items: int = 100_000,
+        records_reads: bool = False,
+    ) -> None:
         self.name = name
+        self.records_reads = records_reads
         self._flush = flush
         self._max_batch = max_batch
         self._max_items = max_items
@@ -47,7 +57,10 @@ class BatchWriter(Generic[Item]):
         self.dropped = 0
 
     def add(self, item: Item) -> None:
-        """Queue one item; never waits. Past max_items the oldest are dropped (and counted)."""
+        """Queue one item; never waits. Past max_items the oldest are dropped (and counted). A writer that
+        `records_reads` (a search, a view) queues nothing while a HEAD request runs: nobody read anything."""
+        if self.records_reads and answering_head.get():
+            return
         self._items.append(item)
         if len(self._items) > self._max_items:
             excess = len(self._items) - self._max_items

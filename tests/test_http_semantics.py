@@ -7,6 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+
+from tests.bookstore.helpers import add_book
+from tests.cookbook.helpers import add_category, add_recipe
 
 ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -98,3 +102,33 @@ async def test_docs_pages_load_every_asset_from_the_app(
             url,
             kind,
         )
+
+
+async def test_head_records_no_read_that_get_records(client: httpx.AsyncClient, app: FastAPI) -> None:
+    """A monitor's or link checker's HEAD is not a reader: no recipe view, no search log row."""
+    category = await add_category(client, "Head check")
+    recipe = await add_recipe(client, category_id=category, ingredients=[{"name": "Head check salt"}])
+    await add_book(client, author="Head Check Author", categories=["Head check shelf"])
+    reads = [
+        f"/cookbook/recipes/{recipe['id']}",
+        "/bookstore/books?author=head%20check%20author",
+        "/bookstore/books?category=Head%20check%20shelf",
+        "/bookstore/books?author=Head%20Check%20Author&q=untitled",
+    ]
+
+    async def recorded() -> tuple[int, int]:
+        await app.state.cookbook_views.drained()
+        await app.state.bookstore_search_log.drained()
+        views = (await client.get(f"/cookbook/recipes/{recipe['id']}")).json()["view_count"]
+        await app.state.cookbook_views.drained()  # that GET queued a view of its own
+        logs = [log for log in (await client.get("/bookstore/logs")).json() if "head" in str(log).lower()]
+        return views, len(logs)
+
+    before = await recorded()
+    for path in reads:
+        for _ in range(3):
+            assert (await client.head(path)).status_code == 200, path
+    assert await recorded() == (before[0] + 1, before[1])  # only recorded()'s own GET was a view
+    for path in reads:
+        assert (await client.get(path)).status_code == 200, path
+    assert await recorded() == (before[0] + 3, before[1] + 3)  # after a HEAD, a GET is recorded again

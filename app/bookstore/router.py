@@ -39,7 +39,8 @@ async def write_search_logs(conn: asyncpg.Connection, entries: list[SearchLogEnt
 
 router = APIRouter(
     lifespan=writer_lifespan(
-        "bookstore_search_log", lambda: BatchWriter[SearchLogEntry]("bookstore search log", write_search_logs)
+        "bookstore_search_log",
+        lambda: BatchWriter[SearchLogEntry]("bookstore search log", write_search_logs, records_reads=True),
     )
 )
 

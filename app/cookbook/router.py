@@ -26,7 +26,9 @@ async def write_views(conn: Connection, views: list[View]) -> None:
 
 
 router = APIRouter(
-    lifespan=writer_lifespan("cookbook_views", lambda: BatchWriter[View]("cookbook recipe views", write_views))
+    lifespan=writer_lifespan(
+        "cookbook_views", lambda: BatchWriter[View]("cookbook recipe views", write_views, records_reads=True)
+    )
 )
 
 # /recipes/{recipe_id} takes any segment but these words (their own routes): a malformed id is a 422 naming

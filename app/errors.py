@@ -199,7 +199,10 @@ def _database_error_answer(exc: asyncpg.PostgresError, domain_answers: Constrain
 def _validation_message(exc: RequestValidationError) -> str:
     parts = []
     for err in exc.errors():
-        where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
+        loc = tuple(err.get("loc", ()))
+        where = ".".join(str(p) for p in loc if p not in ("body", "query", "path"))
+        if not where and loc[:1] == ("body",):
+            where = "request body"  # the body as a whole: empty, or JSON that is not an object
         parts.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
     return "; ".join(parts) or "invalid request"
 

@@ -176,6 +176,15 @@ async def test_a_body_that_is_not_utf8_is_a_400_naming_line_and_column(
     assert_error(answer, 400, "malformed JSON", f"line {line}, column {column}", f"byte 0x{byte}", "UTF-8")
 
 
+@pytest.mark.parametrize("body", [b"", b"null", b"[]", b'"a string"', b"42", b"[{}]"])
+@pytest.mark.parametrize("path", ["/bookstore/books", "/cookbook/recipes", "/inventory/products", "/corpus/search"])
+async def test_a_body_that_is_not_an_object_is_a_422_naming_the_request_body(
+    client: httpx.AsyncClient, path: str, body: bytes
+) -> None:
+    answer = await client.post(path, content=body, headers={"content-type": "application/json"})
+    assert_error(answer, 422, "request body: ")
+
+
 @pytest.mark.parametrize(
     ("body", "reason"),
     [

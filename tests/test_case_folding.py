@@ -1,7 +1,8 @@
-"""One case-folding rule (public.fold_name, schema/0010_case_folding.sql) for the names of every domain.
+"""One case-folding rule (public.fold_name, schema/0010 and 0016) for the names of every domain.
 
 Each kind of spelling that Python's str.lower() and PostgreSQL's lower() fold differently: Turkish
-dotted and dotless i, German ß and ẞ, Greek final sigma, and precomposed against combining accents.
+dotted and dotless i, German ß and ẞ, Greek final sigma, precomposed against combining accents, and
+compatibility forms (ligatures, the long s, Armenian և, full-width letters).
 A name created in one spelling is found, matched and refused as a duplicate in every other.
 """
 
@@ -32,7 +33,21 @@ COMBINING = [
     unicodedata.normalize("NFD", "CRÈME BRÛLÉE"),
     unicodedata.normalize("NFD", "crème BRÛLÉE"),
 ]
-GROUPS = {"turkish": TURKISH, "german": GERMAN, "greek": GREEK, "combining": COMBINING}
+# Compatibility forms (NFKC, schema/0016): ligatures, the long s, Armenian ech-yiwn, full-width letters.
+LIGATURE = ["ﬂocken", "FLOCKEN", "Flocken", "ﬂOCKEN", "flocken"]
+LONG_S = ["Waſſer", "WASSER", "Wasser", "wasser", "waſſer"]
+ARMENIAN = ["Երևան", "ԵՐԵՒԱՆ", "երեւան", "Երեւան"]
+FULL_WIDTH = ["ＭＩＳＯ", "miso", "Miso", "ｍｉｓｏ", "MISO"]
+GROUPS = {
+    "turkish": TURKISH,
+    "german": GERMAN,
+    "greek": GREEK,
+    "combining": COMBINING,
+    "ligature": LIGATURE,
+    "long s": LONG_S,
+    "armenian": ARMENIAN,
+    "full width": FULL_WIDTH,
+}
 # Names the fold must keep apart: an accent or a letter is not a case.
 DISTINCT = [("Café", "Cafe"), ("οδός", "οδος"), ("Straße", "Strase"), ("Irmik", "Irmak"), ("Ärger", "Arger")]
 
@@ -226,11 +241,7 @@ async def test_the_search_indexes_are_rebuilt_on_the_folded_text(admin_url: str,
     """0012-0015 on a database with rows: the folded-text indexes are built valid, the old ones dropped,
     and the product and title searches can read them (checked with only bitmap scans allowed)."""
     schema_dir = Settings().schema_dir
-    before = tmp_path / "schema"
-    before.mkdir()
-    for path in sorted(schema_dir.glob("*.sql")):
-        if path.name < "0012":
-            shutil.copy(path, before / path.name)
+    before = schema_before(tmp_path, "0012")
     name = f"catalog_test_folding_search_{id(tmp_path)}"
     conn = await _database_at(admin_url, name, before)
     try:
@@ -273,6 +284,16 @@ async def test_the_search_indexes_are_rebuilt_on_the_folded_text(admin_url: str,
         await drop_database(admin_url, name)
 
 
+def schema_before(tmp_path: Path, first: str) -> Path:
+    """A folder with a copy of the migrations whose names sort before `first` (say "0016")."""
+    before = tmp_path / "schema"
+    before.mkdir()
+    for path in sorted(Settings().schema_dir.glob("*.sql")):
+        if path.name < first:
+            shutil.copy(path, before / path.name)
+    return before
+
+
 async def _database_at(admin_url: str, name: str, schema_dir: Path) -> asyncpg.Connection:
     await drop_database(admin_url, name)
     await create_database(admin_url, name)
@@ -284,11 +305,7 @@ async def _database_at(admin_url: str, name: str, schema_dir: Path) -> asyncpg.C
 async def test_the_migration_refolds_stored_names_and_words(admin_url: str, tmp_path: Path) -> None:
     """Rows written under lower() (before 0010) get fold_name keys and lexemes when 0010 is applied."""
     schema_dir = Settings().schema_dir
-    before = tmp_path / "schema"
-    before.mkdir()
-    for path in sorted(schema_dir.glob("*.sql")):
-        if path.name < "0010":
-            shutil.copy(path, before / path.name)
+    before = schema_before(tmp_path, "0010")
     name = f"catalog_test_folding_{id(tmp_path)}"
     conn = await _database_at(admin_url, name, before)
     try:
@@ -325,11 +342,7 @@ async def test_the_migration_refolds_stored_names_and_words(admin_url: str, tmp_
 async def test_the_migration_stops_on_names_the_fold_makes_one(admin_url: str, tmp_path: Path) -> None:
     """Two names distinct under lower() but one under the fold stop 0010 naming the constraint and the key."""
     schema_dir = Settings().schema_dir
-    before = tmp_path / "schema"
-    before.mkdir()
-    for path in sorted(schema_dir.glob("*.sql")):
-        if path.name < "0010":
-            shutil.copy(path, before / path.name)
+    before = schema_before(tmp_path, "0010")
     name = f"catalog_test_folding_clash_{id(tmp_path)}"
     conn = await _database_at(admin_url, name, before)
     try:
@@ -347,6 +360,78 @@ async def test_the_migration_stops_on_names_the_fold_makes_one(admin_url: str, t
         assert "Unique" not in message
         applied = {r["filename"] for r in await conn.fetch("select filename from public.schema_migrations")}
         assert not any(f.startswith("0010") for f in applied)
+    finally:
+        await conn.close()
+        await drop_database(admin_url, name)
+
+
+async def test_nfkc_folding_refolds_names_words_and_search_indexes(admin_url: str, tmp_path: Path) -> None:
+    """Rows written under the NFC rule (before 0016) get NFKC keys and lexemes, and the product and title
+    indexes rebuilt by 0017-0018 find a ligature by its letters (checked with only bitmap scans allowed)."""
+    schema_dir = Settings().schema_dir
+    name = f"catalog_test_folding_nfkc_{id(tmp_path)}"
+    conn = await _database_at(admin_url, name, schema_before(tmp_path, "0016"))
+    try:
+        await conn.execute("insert into bookstore.authors (name) values ($1), ($2)", "ﬁona ﬂetcher", "ＭＩＳＯ")
+        await conn.execute("insert into cookbook.ingredients (name) values ($1)", "Waſſer")
+        category = await conn.fetchval("insert into inventory.categories (name) values ('Bakery') returning id")
+        await conn.execute(
+            "insert into inventory.products (name, sku, price, category_id) values ($1, 'F-1', 1, $2)",
+            "Sauerteig-ﬂocken",
+            category,
+        )
+        author = await conn.fetchval("select id from bookstore.authors where name = 'ＭＩＳＯ'")
+        await conn.execute(
+            "insert into bookstore.books (title, author_id, published_year) values ($1, $2, 2000)", "Der ﬁlm", author
+        )
+        paragraph = await conn.fetchval(
+            "insert into corpus.paragraphs (content) values ($1) returning id", "Wir ﬁnden das Waſſer."
+        )
+        await conn.execute(
+            "insert into corpus.word_counts (word, frequency, paragraphs) "
+            "select w.lexeme, cardinality(w.positions), 1 from corpus.paragraphs as p "
+            "cross join lateral unnest(p.content_words) as w (lexeme, positions, weights) where p.id = $1",
+            paragraph,
+        )
+        await migrations.migrate(conn, schema_dir)
+        keys = await conn.fetch("select name_key from bookstore.authors order by id")
+        assert [r["name_key"] for r in keys] == ["fiona fletcher", "miso"]
+        assert await conn.fetchval("select name_key from cookbook.ingredients") == "wasser"
+        words = {r["word"] for r in await conn.fetch("select word from corpus.word_counts")}
+        assert words == {"wir", "finden", "das", "wasser"}
+        await conn.execute("set enable_seqscan = off; set enable_indexscan = off; set enable_indexonlyscan = off")
+        for query, args, index in [
+            (inventory_sql._PRODUCTS_PAGE.sql, (None, "FLOCKEN", None, None, 20), "products_name_fold_trgm_idx"),
+            (bookstore_sql._BOOKS_PAGE.sql, (None, "film", None, None, 20), "books_title_fold_words_idx"),
+        ]:
+            plan = "\n".join(r[0] for r in await conn.fetch(f"explain {query}", *args))
+            assert index in plan, plan
+            assert len(await conn.fetch(query, *args)) == 1, args
+    finally:
+        await conn.close()
+        await drop_database(admin_url, name)
+
+
+async def test_nfkc_folding_stops_on_names_it_makes_one(admin_url: str, tmp_path: Path) -> None:
+    """Two names distinct under NFC but one under NFKC stop 0016 before it changes anything, both named."""
+    name = f"catalog_test_folding_nfkc_clash_{id(tmp_path)}"
+    conn = await _database_at(admin_url, name, schema_before(tmp_path, "0016"))
+    try:
+        await conn.execute("insert into cookbook.categories (name) values ('ﬁlet'), ('FILET'), ('Other')")
+        await conn.execute("insert into inventory.categories (name) values ('ＭＩＳＯ'), ('miso')")
+        with pytest.raises(migrations.MigrationError) as raised:
+            await migrations.migrate(conn, Settings().schema_dir)
+        message = str(raised.value)
+        assert "0016_case_folding_nfkc.sql" in message
+        for table, (first, second) in [
+            ("cookbook.categories", ("ﬁlet", "FILET")),
+            ("inventory.categories", ("ＭＩＳＯ", "miso")),
+        ]:
+            assert f"{table}: '{first}' = '{second}'" in message or f"{table}: '{second}' = '{first}'" in message
+        assert "Other" not in message
+        applied = {r["filename"] for r in await conn.fetch("select filename from public.schema_migrations")}
+        assert not any(f >= "0016" for f in applied)
+        assert await conn.fetchval("select name_key from cookbook.categories where name = 'ﬁlet'") == "ﬁlet"
     finally:
         await conn.close()
         await drop_database(admin_url, name)

@@ -19,6 +19,10 @@ GROUPS = [
         [unicodedata.normalize(form, word) for form in ("NFC", "NFD") for word in ("crème", "CRÈME", "Crème")],
         "crème",
     ),
+    ("ligature", "Wir ﬁnden ﬂocken.", ["ﬁnden", "FINDEN", "finden", "Finden", "ﬁNDEN"], "finden"),
+    ("long s", "Das Waſſer ist kalt.", ["Waſſer", "WASSER", "wasser", "Wasser"], "wasser"),
+    ("armenian", "Քաղաքը Երևան է։", ["Երևան", "ԵՐԵՒԱՆ", "երեւան", "Երեւան"], "երեւան"),
+    ("full width", "ＭＩＳＯ soup.", ["ＭＩＳＯ", "miso", "Miso", "ｍｉｓｏ"], "miso"),
 ]
 
 

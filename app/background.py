@@ -13,13 +13,13 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextvars import ContextVar
 from typing import Generic, TypeVar, cast
 
 import asyncpg
 from fastapi import FastAPI
 
 from app import metrics
-from app.methods import answering_head
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,10 @@ Item = TypeVar("Item")
 Flush = Callable[[asyncpg.Connection, list[Item]], Awaitable[object]]
 
 RETRY_DELAYS = (0.1, 0.5, 1.0, 2.0)  # seconds between attempts at a failing batch (the last repeats)
+
+reads_recorded: ContextVar[bool] = ContextVar("reads_recorded", default=True)
+"""False while a request runs whose answer nobody reads (a HEAD, app/methods.py): writers made with
+records_reads=True queue nothing then."""
 
 
 class BatchWriter(Generic[Item]):
@@ -57,9 +61,9 @@ class BatchWriter(Generic[Item]):
         self.dropped = 0
 
     def add(self, item: Item) -> None:
-        """Queue one item; never waits. Past max_items the oldest are dropped (and counted). A writer that
-        `records_reads` (a search, a view) queues nothing while a HEAD request runs: nobody read anything."""
-        if self.records_reads and answering_head.get():
+        """Queue one item; never waits; call it on the event loop. Past max_items the oldest are dropped (and
+        counted). A writer that `records_reads` (a search, a view) queues nothing while `reads_recorded` is off."""
+        if self.records_reads and not reads_recorded.get():
             return
         self._items.append(item)
         if len(self._items) > self._max_items:
@@ -69,6 +73,11 @@ class BatchWriter(Generic[Item]):
             log.error("%s: queue full, dropped the %d oldest items", self.name, excess)
         self._idle.clear()
         self._wake.set()
+
+    async def add_in_background(self, item: Item) -> None:
+        """`add` for Starlette's BackgroundTasks: a coroutine runs on the event loop, where `add` must run
+        (a plain function would run in a worker thread)."""
+        self.add(item)
 
     @property
     def queued(self) -> int:

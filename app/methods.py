@@ -6,20 +6,15 @@ The methods a path takes are found by asking each of the app's routes (Starlette
 routers, mounted apps and the docs pages count like any other.
 """
 
-from contextvars import ContextVar
-
 from fastapi import Request
 from fastapi.responses import JSONResponse
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.background import reads_recorded
 from app.errors import request_id
 
 PROBED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-
-answering_head: ContextVar[bool] = ContextVar("answering_head", default=False)
-"""True while a HEAD request runs as its GET: nobody reads the answer, so no read is recorded
-(app/background.py's writers that record reads queue nothing)."""
 
 
 def allowed_methods(routes: list[BaseRoute], scope: Scope) -> list[str]:
@@ -39,9 +34,9 @@ def allowed_methods(routes: list[BaseRoute], scope: Scope) -> list[str]:
 
 
 class MethodSemantics:
-    """Pure ASGI middleware: HEAD served as the GET without its body where no route takes HEAD itself (and
-    without the reads the GET records, `answering_head`), and OPTIONS answered 204 with `Allow` where no route takes OPTIONS itself. Other requests pass
-    untouched (a 405 gets its `Allow` from `method_not_allowed`)."""
+    """Pure ASGI middleware: HEAD served as the GET without its body and without the reads it records
+    (`reads_recorded`) where no route takes HEAD itself, and OPTIONS answered 204 with `Allow` where no
+    route takes OPTIONS itself. Other requests pass untouched (a 405 gets `Allow` from `method_not_allowed`)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -57,11 +52,11 @@ class MethodSemantics:
             return
         allowed = allowed_methods(routes, scope)
         if method == "HEAD" and "GET" in allowed:
-            head = answering_head.set(True)
+            unread = reads_recorded.set(False)  # nobody reads a HEAD's answer: no view, no search log
             try:
                 await self.app({**scope, "method": "GET"}, receive, _without_body(send))
             finally:
-                answering_head.reset(head)
+                reads_recorded.reset(unread)
         elif method == "OPTIONS" and allowed:
             await send(
                 {

@@ -47,10 +47,14 @@ def decode_cursor(cursor: str | None, shape: tuple[type, ...]) -> list[Any] | No
     return key
 
 
+_DROPPED_BY_URLSPLIT = {ord("\t"): None, ord("\r"): None, ord("\n"): None}
+
+
 def with_cursor(url: str, cursor: str) -> str:
     """`url` with its `cursor` parameter set to `cursor`: the other parameters kept in order, cursor last,
     as Starlette's `URL.include_query_params(cursor=...)` gives, without building a URL and a MultiDict."""
-    base, _, rest = url.partition("?")
+    # urlsplit (inside include_query_params) drops tabs and line breaks, which a decoded path can hold.
+    base, _, rest = url.translate(_DROPPED_BY_URLSPLIT).partition("?")
     query, hash_mark, fragment = rest.partition("#")
     kept = [(name, value) for name, value in parse_qsl(query, keep_blank_values=True) if name != "cursor"]
     kept.append(("cursor", cursor))

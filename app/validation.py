@@ -74,12 +74,12 @@ def undecodable_json_detail(exc: UnicodeDecodeError) -> str:
     """`malformed JSON at line L, column C: ...` for a body whose bytes are not text in the encoding JSON
     was read in (UTF-8, or the UTF-16/32 its first bytes show); the column counts the characters before."""
     document: bytes = exc.object
-    before = document[: exc.start].decode(exc.encoding, "replace")
+    before = document[: exc.start].decode(exc.encoding, "replace").removeprefix("\ufeff")
     line, column = json_position(before, len(before))
-    byte = document[exc.start : exc.start + 1].hex()
+    found = document[exc.start : exc.end].hex()
     return (
-        f"request body is malformed JSON at line {line}, column {column}: byte 0x{byte} is not {exc.encoding} text"
-        " (JSON must be sent as UTF-8)"
+        f"request body is malformed JSON at line {line}, column {column}: bytes 0x{found} are not"
+        f" {exc.encoding} text (send JSON as UTF-8)"
     )
 
 

@@ -1,16 +1,17 @@
 -- Names and words fold their compatibility forms too (issue #16, docs/case-folding.md): public.fold_name
 -- normalizes by NFKC instead of NFC, so a ligature is its letters ("ﬁlet" and "FILET" are one name,
--- "ﬂocken" is found by "flocken"), "ſ" is "s", Armenian "և" is "եւ", and full-width "ＡＢＣ" is "abc".
--- With Unicode lower case and the special cases 0010 added, this is Unicode's NFKC case folding for
--- every letter a name or word is written with.
+-- "ﬂocken" is found by "flocken"), "ſ" is "s", Armenian "և" is "եւ", and full-width "ＡＢＣ" is "abc";
+-- so are other compatibility characters ("m²" and "m2", "™" and "TM"). With Unicode lower case and the
+-- special cases 0010 added, this is close to Unicode's NFKC case folding.
 --
--- Keys and lexemes the new rule changes are recomputed here; names it makes one stop the migration
--- before anything changes, listed. 0017 and 0018 then rebuild, online, the two search indexes on
--- fold_name expressions (their entries for such rows were made by the old rule).
+-- Keys and lexemes the new rule changes are recomputed here; names it makes one, and stopwords it
+-- changes, stop the migration before anything changes, listed. 0017 and 0018 then rebuild, online, the
+-- two search indexes on fold_name expressions (their entries for such rows were made by the old rule):
+-- apply 0016-0018 together, at a quiet time (docs/case-folding.md, "Upgrading").
 set local lock_timeout = '10s';
 set local statement_timeout = '30min';
 
--- The same locale-independent Unicode collation 0010 chose, in the same order of preference.
+-- A locale-independent Unicode collation, chosen as 0010 chose it (the same order of preference).
 do $$
 declare
     chosen text := (
@@ -56,18 +57,35 @@ begin
             n.table_name,
             string_agg(quote_literal(n.name), ' = ' order by n.name) as names
         from (
-            select 'bookstore.authors' as table_name, a.name from bookstore.authors as a
+            select
+                'bookstore.authors' as table_name,
+                a.name
+            from bookstore.authors as a
             union all
-            select 'bookstore.categories', c.name from bookstore.categories as c
+            select
+                'bookstore.categories' as table_name,
+                c.name
+            from bookstore.categories as c
             union all
-            select 'cookbook.categories', c.name from cookbook.categories as c
+            select
+                'cookbook.categories' as table_name,
+                c.name
+            from cookbook.categories as c
             union all
-            select 'cookbook.ingredients', i.name from cookbook.ingredients as i
+            select
+                'cookbook.ingredients' as table_name,
+                i.name
+            from cookbook.ingredients as i
             union all
-            select 'inventory.categories', c.name from inventory.categories as c
+            select
+                'inventory.categories' as table_name,
+                c.name
+            from inventory.categories as c
         ) as n
         group by n.table_name, public.fold_name(n.name)
         having count(*) > 1
+        order by n.table_name, public.fold_name(n.name)
+        limit 20
     ) as k;
     if clashes is not null then
         raise exception 'names that NFKC case folding makes one (rename or merge them, then migrate again): %',
@@ -87,12 +105,33 @@ where name_key is distinct from public.fold_name(name);
 update inventory.categories set name = name
 where name_key is distinct from public.fold_name(name);
 
--- A paragraph whose lexemes change (text with a compatibility form) gets them again from its trigger,
--- and then the word counts are counted again from every paragraph's lexemes.
+-- Stopwords are held to the fold by a check (stopwords_word_folded, 0010) that PostgreSQL does not
+-- check again when the function changes: a stopword the new rule changes stops the migration, listed.
+do $$
+declare
+    changed text := (
+        select string_agg(quote_literal(s.word), ', ' order by s.word)
+        from corpus.stopwords as s
+        where s.word <> public.fold_name(s.word)
+    );
+begin
+    if changed is not null then
+        raise exception 'stopwords that NFKC case folding changes (replace each with its folded form, then migrate again): %',
+        changed;
+    end if;
+end;
+$$;
+
+-- A paragraph whose lexemes change (text with a compatibility form, so outside ASCII) gets them again
+-- from its trigger, and then the word counts are counted again from every paragraph's lexemes. The
+-- word counts are locked first: a paragraph stored meanwhile adds its counts after this commits.
 do $$
 begin
+    lock table corpus.word_counts in exclusive mode;
     update corpus.paragraphs set content = content
-    where normalize(content, nfc) <> normalize(content, nfkc);
+    where
+        content ~ '[^\x01-\x7f]'
+        and normalize(content, nfc) <> normalize(content, nfkc);
     if found then
         delete from corpus.word_counts;
         insert into corpus.word_counts (word, frequency, paragraphs)

@@ -76,7 +76,7 @@ async def test_every_spelling_folds_to_one_key(conn: asyncpg.Connection, kind: s
     assert len(keys) == 1, (kind, keys)
     key = keys.pop()
     assert key == await fold(conn, key), "folding is idempotent"
-    assert unicodedata.is_normalized("NFC", key)
+    assert unicodedata.is_normalized("NFKC", key)
 
 
 async def test_the_fold_keeps_different_names_apart(conn: asyncpg.Connection) -> None:
@@ -413,12 +413,14 @@ async def test_nfkc_folding_refolds_names_words_and_search_indexes(admin_url: st
 
 
 async def test_nfkc_folding_stops_on_names_it_makes_one(admin_url: str, tmp_path: Path) -> None:
-    """Two names distinct under NFC but one under NFKC stop 0016 before it changes anything, both named."""
+    """Two names distinct under NFC but one under NFKC, or a stopword NFKC changes, stop 0016 before it
+    changes anything, named."""
     name = f"catalog_test_folding_nfkc_clash_{id(tmp_path)}"
     conn = await _database_at(admin_url, name, schema_before(tmp_path, "0016"))
     try:
         await conn.execute("insert into cookbook.categories (name) values ('ﬁlet'), ('FILET'), ('Other')")
         await conn.execute("insert into inventory.categories (name) values ('ＭＩＳＯ'), ('miso')")
+        await conn.execute("insert into corpus.stopwords (word) values ('ﬁ'), ('ok')")  # folded under NFC
         with pytest.raises(migrations.MigrationError) as raised:
             await migrations.migrate(conn, Settings().schema_dir)
         message = str(raised.value)
@@ -429,9 +431,16 @@ async def test_nfkc_folding_stops_on_names_it_makes_one(admin_url: str, tmp_path
         ]:
             assert f"{table}: '{first}' = '{second}'" in message or f"{table}: '{second}' = '{first}'" in message
         assert "Other" not in message
+        await conn.execute("delete from cookbook.categories where name = 'ﬁlet'")
+        await conn.execute("delete from inventory.categories where name = 'miso'")
+        with pytest.raises(migrations.MigrationError) as raised:  # the names are fixed; the stopword is not
+            await migrations.migrate(conn, Settings().schema_dir)
+        assert "stopwords that NFKC case folding changes" in str(raised.value) and "'ﬁ'" in str(raised.value)
+        assert "'ok'" not in str(raised.value)
         applied = {r["filename"] for r in await conn.fetch("select filename from public.schema_migrations")}
         assert not any(f >= "0016" for f in applied)
-        assert await conn.fetchval("select name_key from cookbook.categories where name = 'ﬁlet'") == "ﬁlet"
+        # Nothing changed: the key is still the NFC rule's.
+        assert await conn.fetchval("select name_key from inventory.categories where name = 'ＭＩＳＯ'") == "ｍｉｓｏ"
     finally:
         await conn.close()
         await drop_database(admin_url, name)

@@ -52,6 +52,8 @@ REQUESTS = [
     scope(path="/bookstore/books/a?b#c"),  # characters that must stay in the path
     scope(path="//double/slash", host=None, server=None),
     scope(path="/catalog/bookstore/books", root_path="/catalog"),
+    scope(path="/inventory/products/1\r\n/movements", query=b"page_size=1"),  # %0D%0A: never in a header
+    scope(path="/a\tb"),
 ]
 
 

@@ -212,7 +212,7 @@ async def get_recipe(recipe_id: Id, request: Request, background: BackgroundTask
     if row is None:
         raise NotFound(f"recipe {recipe_id} does not exist")
     # Queued after the response is sent; the batch writer records it (log row and counter) with others.
-    background.add_task(request.app.state.cookbook_views.add, (recipe_id, datetime.now(UTC)))
+    background.add_task(request.app.state.cookbook_views.add_in_background, (recipe_id, datetime.now(UTC)))
     return _recipe(row)
 
 

@@ -269,19 +269,37 @@ async def test_the_search_indexes_are_rebuilt_on_the_folded_text(admin_url: str,
         assert indexes.get("bookstore.books_title_fold_words_idx") is True
         assert "inventory.products_name_trgm_idx" not in indexes
         assert "bookstore.books_title_words_idx" not in indexes
-        # Bitmap scans only: a table this small is otherwise read in id order or whole.
-        await conn.execute("set enable_seqscan = off; set enable_indexscan = off; set enable_indexonlyscan = off")
-        for query, args, index in [
-            (inventory_sql._PRODUCTS_PAGE.sql, (None, "ırmık", None, None, 20), "products_name_fold_trgm_idx"),
-            (inventory_sql._PRODUCTS_PAGE.sql, (category, "irmi", None, None, 20), "products_name_fold_trgm_idx"),
-            (bookstore_sql._BOOKS_PAGE.sql, (None, "οδος strasse", None, None, 20), "books_title_fold_words_idx"),
-        ]:
-            plan = "\n".join(r[0] for r in await conn.fetch(f"explain {query}", *args))
-            assert index in plan, plan
-            assert len(await conn.fetch(query, *args)) == 1, args
+        await assert_found_by_index(
+            conn,
+            [
+                (inventory_sql._PRODUCTS_PAGE.sql, (None, "ırmık", None, None, 20), "products_name_fold_trgm_idx"),
+                (inventory_sql._PRODUCTS_PAGE.sql, (category, "irmi", None, None, 20), "products_name_fold_trgm_idx"),
+                (bookstore_sql._BOOKS_PAGE.sql, (None, "οδος strasse", None, None, 20), "books_title_fold_words_idx"),
+            ],
+        )
     finally:
         await conn.close()
         await drop_database(admin_url, name)
+
+
+async def assert_found_by_index(conn: asyncpg.Connection, searches: list[tuple[str, tuple[object, ...], str]]) -> None:
+    """Each (statement, arguments, index) plans a scan of that index and finds one row, with only bitmap
+    scans allowed (a table this small is otherwise read in id order or whole)."""
+    await conn.execute("set enable_seqscan = off; set enable_indexscan = off; set enable_indexonlyscan = off")
+    for query, args, index in searches:
+        plan = "\n".join(r[0] for r in await conn.fetch(f"explain {query}", *args))
+        assert index in plan, plan
+        assert len(await conn.fetch(query, *args)) == 1, args
+
+
+async def count_words(conn: asyncpg.Connection, paragraph: int) -> None:
+    """The word counts of one stored paragraph, as storing it through the API adds them."""
+    await conn.execute(
+        "insert into corpus.word_counts (word, frequency, paragraphs) "
+        "select w.lexeme, cardinality(w.positions), 1 from corpus.paragraphs as p "
+        "cross join lateral unnest(p.content_words) as w (lexeme, positions, weights) where p.id = $1",
+        paragraph,
+    )
 
 
 def schema_before(tmp_path: Path, first: str) -> Path:
@@ -319,12 +337,7 @@ async def test_the_migration_refolds_stored_names_and_words(admin_url: str, tmp_
         paragraph = await conn.fetchval(
             "insert into corpus.paragraphs (content) values ($1) returning id", "Die STRAẞE und ΟΔΟΣ."
         )
-        await conn.execute(
-            "insert into corpus.word_counts (word, frequency, paragraphs) "
-            "select w.lexeme, cardinality(w.positions), 1 from corpus.paragraphs as p "
-            "cross join lateral unnest(p.content_words) as w (lexeme, positions, weights) where p.id = $1",
-            paragraph,
-        )
+        await count_words(conn, paragraph)
         await migrations.migrate(conn, schema_dir)
         keys = await conn.fetch("select name, name_key from bookstore.authors order by id")
         assert [r["name_key"] for r in keys] == ["οδοσ", "weisse", "émile"]
@@ -387,26 +400,20 @@ async def test_nfkc_folding_refolds_names_words_and_search_indexes(admin_url: st
         paragraph = await conn.fetchval(
             "insert into corpus.paragraphs (content) values ($1) returning id", "Wir ﬁnden das Waſſer."
         )
-        await conn.execute(
-            "insert into corpus.word_counts (word, frequency, paragraphs) "
-            "select w.lexeme, cardinality(w.positions), 1 from corpus.paragraphs as p "
-            "cross join lateral unnest(p.content_words) as w (lexeme, positions, weights) where p.id = $1",
-            paragraph,
-        )
+        await count_words(conn, paragraph)
         await migrations.migrate(conn, schema_dir)
         keys = await conn.fetch("select name_key from bookstore.authors order by id")
         assert [r["name_key"] for r in keys] == ["fiona fletcher", "miso"]
         assert await conn.fetchval("select name_key from cookbook.ingredients") == "wasser"
         words = {r["word"] for r in await conn.fetch("select word from corpus.word_counts")}
         assert words == {"wir", "finden", "das", "wasser"}
-        await conn.execute("set enable_seqscan = off; set enable_indexscan = off; set enable_indexonlyscan = off")
-        for query, args, index in [
-            (inventory_sql._PRODUCTS_PAGE.sql, (None, "FLOCKEN", None, None, 20), "products_name_fold_trgm_idx"),
-            (bookstore_sql._BOOKS_PAGE.sql, (None, "film", None, None, 20), "books_title_fold_words_idx"),
-        ]:
-            plan = "\n".join(r[0] for r in await conn.fetch(f"explain {query}", *args))
-            assert index in plan, plan
-            assert len(await conn.fetch(query, *args)) == 1, args
+        await assert_found_by_index(
+            conn,
+            [
+                (inventory_sql._PRODUCTS_PAGE.sql, (None, "FLOCKEN", None, None, 20), "products_name_fold_trgm_idx"),
+                (bookstore_sql._BOOKS_PAGE.sql, (None, "film", None, None, 20), "books_title_fold_words_idx"),
+            ],
+        )
     finally:
         await conn.close()
         await drop_database(admin_url, name)

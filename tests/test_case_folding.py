@@ -245,18 +245,7 @@ async def test_the_search_indexes_are_rebuilt_on_the_folded_text(admin_url: str,
     name = f"catalog_test_folding_search_{id(tmp_path)}"
     conn = await _database_at(admin_url, name, before)
     try:
-        category = await conn.fetchval("insert into inventory.categories (name) values ('Pantry') returning id")
-        await conn.execute(
-            "insert into inventory.products (name, sku, price, category_id) values ($1, 'P-1', 1, $2)",
-            "İRMİK",
-            category,
-        )
-        author = await conn.fetchval("insert into bookstore.authors (name) values ('Someone') returning id")
-        await conn.execute(
-            "insert into bookstore.books (title, author_id, published_year) values ($1, $2, 2000)",
-            "ΟΔΟΣ STRAẞE",
-            author,
-        )
+        category = await add_product_and_book(conn, "İRMİK", "ΟΔΟΣ STRAẞE")
         await migrations.migrate(conn, schema_dir)
         indexes = {
             r["indexrelid"]: r["indisvalid"]
@@ -290,6 +279,19 @@ async def assert_found_by_index(conn: asyncpg.Connection, searches: list[tuple[s
         plan = "\n".join(r[0] for r in await conn.fetch(f"explain {query}", *args))
         assert index in plan, plan
         assert len(await conn.fetch(query, *args)) == 1, args
+
+
+async def add_product_and_book(conn: asyncpg.Connection, product: str, title: str) -> int:
+    """A product named `product` (in a new category, whose id is returned) and a book titled `title`."""
+    category = await conn.fetchval("insert into inventory.categories (name) values ('Shelf') returning id")
+    await conn.execute(
+        "insert into inventory.products (name, sku, price, category_id) values ($1, 'P-1', 1, $2)", product, category
+    )
+    author = await conn.fetchval("insert into bookstore.authors (name) values ('Someone') returning id")
+    await conn.execute(
+        "insert into bookstore.books (title, author_id, published_year) values ($1, $2, 2000)", title, author
+    )
+    return int(category)
 
 
 async def count_words(conn: asyncpg.Connection, paragraph: int) -> None:
@@ -387,23 +389,14 @@ async def test_nfkc_folding_refolds_names_words_and_search_indexes(admin_url: st
     try:
         await conn.execute("insert into bookstore.authors (name) values ($1), ($2)", "ﬁona ﬂetcher", "ＭＩＳＯ")
         await conn.execute("insert into cookbook.ingredients (name) values ($1)", "Waſſer")
-        category = await conn.fetchval("insert into inventory.categories (name) values ('Bakery') returning id")
-        await conn.execute(
-            "insert into inventory.products (name, sku, price, category_id) values ($1, 'F-1', 1, $2)",
-            "Sauerteig-ﬂocken",
-            category,
-        )
-        author = await conn.fetchval("select id from bookstore.authors where name = 'ＭＩＳＯ'")
-        await conn.execute(
-            "insert into bookstore.books (title, author_id, published_year) values ($1, $2, 2000)", "Der ﬁlm", author
-        )
+        await add_product_and_book(conn, "Sauerteig-ﬂocken", "Der ﬁlm")
         paragraph = await conn.fetchval(
             "insert into corpus.paragraphs (content) values ($1) returning id", "Wir ﬁnden das Waſſer."
         )
         await count_words(conn, paragraph)
         await migrations.migrate(conn, schema_dir)
         keys = await conn.fetch("select name_key from bookstore.authors order by id")
-        assert [r["name_key"] for r in keys] == ["fiona fletcher", "miso"]
+        assert [r["name_key"] for r in keys] == ["fiona fletcher", "miso", "someone"]
         assert await conn.fetchval("select name_key from cookbook.ingredients") == "wasser"
         words = {r["word"] for r in await conn.fetch("select word from corpus.word_counts")}
         assert words == {"wir", "finden", "das", "wasser"}

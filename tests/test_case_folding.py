@@ -294,8 +294,9 @@ async def add_product_and_book(conn: asyncpg.Connection, product: str, title: st
     return int(category)
 
 
-async def count_words(conn: asyncpg.Connection, paragraph: int) -> None:
-    """The word counts of one stored paragraph, as storing it through the API adds them."""
+async def add_paragraph(conn: asyncpg.Connection, content: str) -> None:
+    """A paragraph and its word counts, as storing it through the API adds them."""
+    paragraph = await conn.fetchval("insert into corpus.paragraphs (content) values ($1) returning id", content)
     await conn.execute(
         "insert into corpus.word_counts (word, frequency, paragraphs) "
         "select w.lexeme, cardinality(w.positions), 1 from corpus.paragraphs as p "
@@ -336,10 +337,7 @@ async def test_the_migration_refolds_stored_names_and_words(admin_url: str, tmp_
             unicodedata.normalize("NFD", "Émile"),
         )
         await conn.execute("insert into cookbook.ingredients (name) values ($1), ($2)", "İrmik", "Plain")
-        paragraph = await conn.fetchval(
-            "insert into corpus.paragraphs (content) values ($1) returning id", "Die STRAẞE und ΟΔΟΣ."
-        )
-        await count_words(conn, paragraph)
+        await add_paragraph(conn, "Die STRAẞE und ΟΔΟΣ.")
         await migrations.migrate(conn, schema_dir)
         keys = await conn.fetch("select name, name_key from bookstore.authors order by id")
         assert [r["name_key"] for r in keys] == ["οδοσ", "weisse", "émile"]
@@ -390,10 +388,7 @@ async def test_nfkc_folding_refolds_names_words_and_search_indexes(admin_url: st
         await conn.execute("insert into bookstore.authors (name) values ($1), ($2)", "ﬁona ﬂetcher", "ＭＩＳＯ")
         await conn.execute("insert into cookbook.ingredients (name) values ($1)", "Waſſer")
         await add_product_and_book(conn, "Sauerteig-ﬂocken", "Der ﬁlm")
-        paragraph = await conn.fetchval(
-            "insert into corpus.paragraphs (content) values ($1) returning id", "Wir ﬁnden das Waſſer."
-        )
-        await count_words(conn, paragraph)
+        await add_paragraph(conn, "Wir ﬁnden das Waſſer.")
         await migrations.migrate(conn, schema_dir)
         keys = await conn.fetch("select name_key from bookstore.authors order by id")
         assert [r["name_key"] for r in keys] == ["fiona fletcher", "miso", "someone"]

@@ -116,8 +116,8 @@ declare
     );
 begin
     if changed is not null then
-        raise exception 'stopwords that NFKC case folding changes (replace each with its folded form, then migrate again): %',
-        changed;
+        raise exception 'stopwords that NFKC case folding changes: %', changed
+        using hint = 'replace each with public.fold_name(word), then run catalog migrate again';
     end if;
 end;
 $$;

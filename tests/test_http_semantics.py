@@ -44,6 +44,30 @@ async def test_options_and_405_list_every_method_of_every_documented_path(client
             assert all(name in refused.json()["detail"] for name in expected), refused.text
 
 
+@pytest.mark.parametrize("path", ["/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect"])
+async def test_the_docs_pages_answer_options_and_405_like_the_api(client: httpx.AsyncClient, path: str) -> None:
+    """Paths outside the OpenAPI document (the docs pages) follow the same method rules."""
+    options = await client.options(path)
+    assert options.status_code == 204, (path, options.text)
+    assert set(options.headers["allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}, path
+    for method in ("POST", "PUT", "PATCH", "DELETE", "TRACE", "CONNECT"):
+        refused = await client.request(method, path)
+        assert refused.status_code == 405, (method, path, refused.text)
+        assert set(refused.headers["allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}, (method, path)
+
+
+async def test_methods_no_route_takes_are_405_with_allow(client: httpx.AsyncClient) -> None:
+    """TRACE and CONNECT, which no route takes, on documented paths: 405 naming what the path takes."""
+    paths = await documented_paths(client)
+    for path in ("/health", "/bookstore/books", "/inventory/products/1/stock", "/corpus/search"):
+        methods = paths[path]
+        expected = set(methods) | {"OPTIONS"} | ({"HEAD"} if "GET" in methods else set())
+        for method in ("TRACE", "CONNECT"):
+            refused = await client.request(method, path)
+            assert refused.status_code == 405, (method, path, refused.text)
+            assert set(refused.headers["allow"].split(", ")) == expected, (method, path)
+
+
 async def test_head_answers_like_get_without_a_body_wherever_get_does(client: httpx.AsyncClient) -> None:
     paths = await documented_paths(client)
     readable = [path for path, methods in paths.items() if "GET" in methods]
